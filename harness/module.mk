@@ -1,0 +1,3 @@
+# harness/: CLI, engine, statistics, results, bench runner.
+SRCS += harness/cmd.c harness/cmd_target.c
+LIBS += -ljson-c

@@ -150,7 +150,8 @@ struct nvmf_tcp_pcap;
 
 typedef void (*nvmf_tcp_tx_done_fn)(void *ctx, void *cookie);
 
-#define NVMF_TCP_TX_IOV 512
+/* Enough for every request of a 256-deep queue holding 4 iovecs (header, data, digest, CQE). */
+#define NVMF_TCP_TX_IOV 1100
 
 struct nvmf_tcp_tx {
 	struct iovec iov[NVMF_TCP_TX_IOV];
@@ -161,12 +162,8 @@ struct nvmf_tcp_tx {
 	void *ctx;
 };
 
-/** Room for n more iovecs? */
-static inline bool
-nvmf_tcp_tx_room(const struct nvmf_tcp_tx *tx, unsigned int n)
-{
-	return tx->tail + n <= NVMF_TCP_TX_IOV;
-}
+/** Room for n more iovecs? Compacts the array when that makes room. */
+bool nvmf_tcp_tx_room(struct nvmf_tcp_tx *tx, unsigned int n);
 
 /** Queue one iovec; cookie (may be NULL) is reported once it has been fully sent. */
 void nvmf_tcp_tx_add(struct nvmf_tcp_tx *tx, const void *base, size_t len, void *cookie);

@@ -561,3 +561,20 @@ nvmf_tcp_tx_add(struct nvmf_tcp_tx *tx, const void *base, size_t len, void *cook
 	tx->tail++;
 	tx->bytes += len;
 }
+
+bool
+nvmf_tcp_tx_room(struct nvmf_tcp_tx *tx, unsigned int n)
+{
+	if (tx->tail + n <= NVMF_TCP_TX_IOV) {
+		return true;
+	}
+	if (tx->head) {
+		uint32_t cnt = tx->tail - tx->head;
+
+		memmove(tx->iov, tx->iov + tx->head, cnt * sizeof(tx->iov[0]));
+		memmove(tx->cookie, tx->cookie + tx->head, cnt * sizeof(tx->cookie[0]));
+		tx->head = 0;
+		tx->tail = cnt;
+	}
+	return tx->tail + n <= NVMF_TCP_TX_IOV;
+}

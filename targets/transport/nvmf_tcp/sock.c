@@ -131,7 +131,8 @@ nvmf_tcp_sock_listen(const char *host, int port, int *port_out)
 	for (ai = res; ai; ai = ai->ai_next) {
 		int one = 1;
 
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			    ai->ai_protocol);
 		if (fd < 0) {
 			rc = -errno;
 			continue;

@@ -795,7 +795,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	ini->base.size = ini->ctrl.nsze << ini->ctrl.lba_shift;
 	ini->base.block_size = 1u << ini->ctrl.lba_shift;
 	ini->base.max_io = ini->ctrl.max_xfer;
-	snprintf(ini->base.desc, sizeof(ini->base.desc), "nvmf-tcp %.40s:%d %.60s ns %u%s%s",
+	snprintf(ini->base.desc, sizeof(ini->base.desc), "nvmf-tcp %.30s:%d %.50s ns %u%s%s",
 		 ini->u.host, ini->u.port, ini->u.path, ini->ctrl.nsid,
 		 ini->admin->hdgst ? " hdgst" : "", ini->admin->ddgst ? " ddgst" : "");
 	*out = &ini->base;

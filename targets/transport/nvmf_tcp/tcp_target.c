@@ -81,6 +81,7 @@ struct tgt_req {
 	uint8_t state;
 	bool r2t;               /* H2C data comes through R2T/H2CData */
 	bool ddgst_err;         /* some data arrived with a bad digest */
+	uint16_t prep_st;       /* verdict of iop_nvme_req_prepare */
 	uint16_t idx;           /* transfer tag */
 	uint32_t recvd;         /* H2C bytes placed so far */
 	uint8_t *buf;
@@ -361,9 +362,11 @@ conn_capsule(struct tgt_conn *c, const struct nvme_tcp_capsule_cmd *pdu)
 	}
 	memcpy(&r->n.cmd, pdu->sqe, sizeof(r->n.cmd));
 	memset(&r->n.cpl, 0, sizeof(r->n.cpl));
+	r->n.qpair = c->qp;
 	r->n.iov = NULL;
 	r->n.iovcnt = 0;
 	st = iop_nvme_req_prepare(&r->n);
+	r->prep_st = st;
 	if (treq_buf(r, IOP_MAX(icd, st ? 0 : r->n.data_len))) {
 		treq_put(r);
 		conn_close(c, "out of memory");
@@ -515,14 +518,12 @@ conn_data(struct tgt_conn *c)
 						     IOP_NVME_SC_TRANSIENT_TRANSPORT_ERROR));
 			return;
 		}
+		if (r->prep_st) { /* the core's own verdict wins */
+			treq_exec(r);
+			return;
+		}
 		if (r->n.xfer != IOP_NVME_XFER_H2C || r->n.data_len != icd ||
 		    r->n.cmd.dptr.sgl1.unkeyed.id != IOP_NVME_SGL_ID_INCAPSULE) {
-			uint16_t st = iop_nvme_req_prepare(&r->n);
-
-			if (st) { /* the core's own verdict wins */
-				treq_exec(r);
-				return;
-			}
 			treq_fail(r, IOP_NVME_STATUS(IOP_NVME_SCT_GENERIC,
 						     IOP_NVME_SC_DATA_SGL_LENGTH_INVALID) |
 					     IOP_NVME_STATUS_DNR);

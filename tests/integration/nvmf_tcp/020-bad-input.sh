@@ -84,12 +84,12 @@ R=$(timeout 3 dd bs=1 count=128 status=none <&3 | od -An -v -tx1 | tr -d ' \n')
 send_hex "$CONNECT_BAD_DDGST"
 R=$(timeout 3 dd bs=1 count=24 status=none <&3 | od -An -v -tx1 | tr -d ' \n')
 [ "${R:0:2}" = "05" ] || fail "ddgst: expected CapsuleResp, got '$R'"
-[ "${R:36:4}" = "0100" ] || fail "ddgst: CQE for cid ${R:36:4}"
-[ "${R:40:4}" = "4400" ] || fail "ddgst: status ${R:40:4}, want 4400 (transient transport error)"
+[ "${R:40:4}" = "0100" ] || fail "ddgst: CQE for cid ${R:40:4}"
+[ "${R:44:4}" = "4400" ] || fail "ddgst: status ${R:44:4}, want 4400 (transient transport error)"
 send_hex "$CONNECT_GOOD_DDGST"
 R=$(timeout 3 dd bs=1 count=24 status=none <&3 | od -An -v -tx1 | tr -d ' \n')
-[ "${R:0:2}" = "05" ] && [ "${R:36:4}" = "0200" ] || fail "good Connect: reply '$R'"
-[ "${R:40:4}" = "0000" ] || fail "good Connect after digest error: status ${R:40:4}"
+[ "${R:0:2}" = "05" ] && [ "${R:40:4}" = "0200" ] || fail "good Connect: reply '$R'"
+[ "${R:44:4}" = "0000" ] || fail "good Connect after digest error: status ${R:44:4}"
 exec 3<&-
 echo "ok: data digest error -> Transient Transport Error, connection kept, next Connect ok"
 

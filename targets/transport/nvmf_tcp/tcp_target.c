@@ -122,7 +122,9 @@ struct tgt_conn {
 	atomic_bool disconnect_req;
 	struct tgt_conn *next;
 	char peer[64];
-	uint8_t ctl[NVME_TCP_TERM_MAX_PLEN + 8] __attribute__((aligned(8))); /* ICResp / TermReq */
+	/* Separate buffers: an ICResp may still be queued when a TermReq follows it. */
+	uint8_t icresp[NVME_TCP_ICRESP_LEN] __attribute__((aligned(8)));
+	uint8_t term[NVME_TCP_TERM_MAX_PLEN + 8] __attribute__((aligned(8)));
 };
 
 struct tgt;
@@ -317,7 +319,7 @@ static void
 conn_icreq(struct tgt_conn *c, const struct nvme_tcp_icreq *req)
 {
 	struct tgt_opts *o = &c->pg->t->o;
-	struct nvme_tcp_icresp *rsp = (void *)c->ctl;
+	struct nvme_tcp_icresp *rsp = (void *)c->icresp;
 	struct nvmf_tcp_pdu_err e;
 	uint8_t dgst = 0;
 
@@ -635,12 +637,12 @@ conn_term(struct tgt_conn *c, uint16_t fes, uint32_t fei, const void *bad, uint3
 	}
 	IOP_WARN("%s: protocol error, sending C2HTermReq FES %u (%s) FEI %u: %s", c->peer, fes,
 		 nvmf_tcp_fes_name(fes), fei, why);
-	n = nvmf_tcp_build_term(c->ctl, false, fes, fei, bad, bad_len);
+	n = nvmf_tcp_build_term(c->term, false, fes, fei, bad, bad_len);
 	if (!nvmf_tcp_tx_room(&c->tx, 1)) {
 		conn_close(c, "send queue full while terminating");
 		return;
 	}
-	nvmf_tcp_tx_add(&c->tx, c->ctl, n, NULL);
+	nvmf_tcp_tx_add(&c->tx, c->term, n, NULL);
 	c->state = CONN_TERM;
 	c->term_deadline = iop_now_ns() + TGT_TERM_LINGER_NS;
 	conn_stop_qp(c);

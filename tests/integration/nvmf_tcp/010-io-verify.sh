@@ -27,7 +27,7 @@ run w64k --rw write --bs 64k --iodepth 4 --size 8M --verify 1 --opts hdgst=1,ddg
 run rw128k --rw randrw --bs 128k --iodepth 2 --size 8M --verify 1 --opts sqfc_disable=0
 # 4: small H2CData PDUs: the target limits MAXH2CDATA (second target) so one R2T needs 4 PDUs
 stop_target
-start_target tgt2 --backend malloc:size=16M --opts max_h2c_data=16k,in_capsule=0
+start_target tgt2 --backend malloc:size=16M --opts max_h2c_data=16k,in_capsule=1k
 run h2c16k --rw write --bs 64k --iodepth 2 --size 4M --verify 1 --opts hdgst=1,ddgst=1,hpda=7
 grep -q "descriptor\|error" "$TMP/h2c16k.log" && fail "h2c16k logged errors"
 stop_target

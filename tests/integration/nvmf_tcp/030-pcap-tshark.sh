@@ -9,7 +9,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 command -v tshark >/dev/null || { echo "SKIP: tshark not installed"; exit 77; }
 
 start_target tgt --backend malloc:size=16M --trace "$TMP/target.pcap"
-"$IOPATH" run "$(URI)" -q --rw randrw --bs 8k --iodepth 4 --size 1M --verify 1 \
+"$IOPATH" run "$(URI)" -q --rw randwrite --bs 8k --iodepth 4 --size 1M --verify 1 \
 	--trace "$TMP/host.pcap" --opts hdgst=1,ddgst=1 >"$TMP/run.out" 2>"$TMP/run.log" ||
 	fail "run 1 failed"
 "$IOPATH" run "$(URI)" -q --rw write --bs 64k --iodepth 2 --size 1M \

@@ -139,6 +139,7 @@ struct tgt_pg {
 	int chan_fds[16];
 	int nchan_fds;
 	bool ready;
+	atomic_uint nconns;     /* attached and not yet freed */
 };
 
 struct tgt {
@@ -760,6 +761,7 @@ conn_reap(struct tgt_conn *c)
 			break;
 		}
 	}
+	atomic_fetch_sub(&c->pg->nconns, 1);
 	conn_free(c);
 	return true;
 }
@@ -825,6 +827,7 @@ conn_attach(void *arg)
 	atomic_fetch_sub(&c->msgs, 1);
 	c->next = pg->conns;
 	pg->conns = c;
+	atomic_fetch_add(&pg->nconns, 1);
 	if (rc) {
 		IOP_ERR("%s: cannot set up the connection: %s", c->peer, strerror(-rc));
 		conn_close(c, "setup failed");
@@ -996,31 +999,32 @@ tgt_accept(void *arg, uint32_t events)
 	}
 }
 
-/* Runs on the group's thread at shutdown: close everything, wait for the core, free. */
+/*
+ * Shutdown runs in two steps so that reactor messages still queued for a connection (core
+ * disconnect requests) run before it is freed: pg_close_all closes every connection, the
+ * poller reaps them while the main thread waits for nconns to reach 0, then pg_fini destroys
+ * the core's poll group on its own thread.
+ */
 static void
-pg_fini(void *arg)
+pg_close_all(void *arg)
 {
 	struct tgt_pg *pg = arg;
-	uint64_t deadline = iop_now_ns() + 2000ull * 1000 * 1000;
 
 	if (pg->idx == 0 && pg->t->lfd >= 0) {
 		iop_reactor_remove_fd(pg->r, pg->t->lfd);
 	}
-	if (!pg->ready) {
-		return;
-	}
 	for (struct tgt_conn *c = pg->conns; c; c = c->next) {
 		conn_close(c, "target shutting down");
 	}
-	while (pg->conns && iop_now_ns() < deadline) {
-		struct tgt_conn *c, *next;
+}
 
-		iop_nvme_pg_poll(pg->npg);
-		for (c = pg->conns; c; c = next) {
-			next = c->next;
-			atomic_store(&c->msgs, 0); /* the reactor is going away */
-			conn_reap(c);
-		}
+static void
+pg_fini(void *arg)
+{
+	struct tgt_pg *pg = arg;
+
+	if (!pg->ready) {
+		return;
 	}
 	if (pg->conns) {
 		IOP_WARN("poll group %u: connections still busy at shutdown", pg->idx);
@@ -1186,8 +1190,16 @@ tgt_destroy(struct iop_target *base)
 		if (!pg->r) {
 			continue;
 		}
-		/* Queued after any pending conn_attach, run in order by the reactor (or by its
-		 * final drain when the thread never started). */
+		uint64_t deadline = iop_now_ns() + 2000ull * 1000 * 1000;
+
+		/* Queued after any pending conn_attach, so those connections are closed too. */
+		if (iop_reactor_call(pg->r, pg_close_all, pg) == 0) {
+			while (atomic_load(&pg->nconns) && iop_now_ns() < deadline) {
+				struct timespec ts = {0, 1000 * 1000};
+
+				nanosleep(&ts, NULL);
+			}
+		}
 		iop_reactor_call(pg->r, pg_fini, pg);
 		iop_reactor_stop(pg->r);
 		iop_reactor_destroy(pg->r);

@@ -21,24 +21,33 @@ check() { # file
 	local f=$1 fields bad good types
 	[ -s "$f" ] || fail "$f is empty"
 	fields=$(tshark -r "$f" -d "tcp.port==$PORT,nvme-tcp" -o nvme-tcp.check_hdgst:TRUE \
-		-o nvme-tcp.check_ddgst:TRUE -T fields -E separator=/ -e nvme-tcp.type \
+		-o nvme-tcp.check_ddgst:TRUE -T fields -E 'separator=;' -e nvme-tcp.type \
 		-e nvme-tcp.hdgst.status -e nvme-tcp.ddgst.status -e _ws.malformed \
 		-e _ws.expert.severity 2>"$TMP/tshark.log") || fail "tshark failed on $f"
 	[ -n "$fields" ] || fail "no packets decoded in $f"
-	types=$(echo "$fields" | cut -d/ -f1 | tr ',' '\n' | sort -u | tr '\n' ' ')
-	good=$(echo "$fields" | cut -d/ -f2,3 | tr ',/' '\n\n' | grep -c '^1$')
-	bad=$(echo "$fields" | cut -d/ -f2,3 | tr ',/' '\n\n' | grep -c '^0$')
+	types=$(echo "$fields" | cut -d';' -f1 | tr ',' '\n' | sort -u | tr '\n' ' ')
+	good=$(echo "$fields" | cut -d';' -f2,3 | tr ',;' '\n\n' | grep -c '^1$')
+	bad=$(echo "$fields" | cut -d';' -f2,3 | tr ',;' '\n\n' | grep -c '^0$')
 	[ "$bad" -eq 0 ] || fail "$f: $bad digests judged bad"
 	[ "$good" -gt 50 ] || fail "$f: only $good digests checked"
-	echo "$fields" | cut -d/ -f4 | grep -q . && fail "$f: malformed packets"
+	if echo "$fields" | cut -d';' -f4 | grep -q .; then
+		echo "$fields" | awk -F';' '$4 != ""' | head -5
+		fail "$f: malformed packets"
+	fi
 	# expert severities: 2097152 chat, 4194304 note; warnings/errors are larger
-	echo "$fields" | cut -d/ -f5 | tr ',' '\n' | awk '$1 > 4194304 {e=1} END {exit !e}' &&
+	echo "$fields" | cut -d';' -f5 | tr ',' '\n' | awk '$1 > 4194304 {e=1} END {exit !e}' &&
 		fail "$f: tshark expert warnings"
 	for t in 0 1 4 5 7; do
 		echo " $types" | grep -q " $t " || fail "$f: no PDU of type $t (types: $types)"
 	done
 	echo "ok: $f: PDU types $types, $good digests good"
 }
+# Negative control: the same counting flags the fixture whose frames 11/12 carry bad digests.
+FIX=$IOPATH_ROOT/tests/unit/targets/transport/nvmf_tcp/nvmetcp_digest.pcap
+nbad=$(tshark -r "$FIX" -d tcp.port==4420,nvme-tcp -o nvme-tcp.check_hdgst:TRUE \
+	-o nvme-tcp.check_ddgst:TRUE -T fields -e nvme-tcp.hdgst.status -e nvme-tcp.ddgst.status \
+	2>/dev/null | tr ',\t' '\n\n' | grep -c '^0$')
+[ "$nbad" -eq 2 ] || fail "negative control: $nbad bad digests found in the fixture, want 2"
 check "$TMP/target.pcap"
 check "$TMP/host.pcap"
 check "$TMP/host2.pcap"

@@ -66,11 +66,15 @@ probe "$ICREQ" "$ICREQ";        expect_term "second ICReq" 2 0
 # 9: H2CTermReq from the host: the target closes without a reply
 probe "$ICREQ" "$H2C_TERM"
 [ "$RC" -ne 124 ] || fail "H2CTermReq: connection not closed"
-[ "${R:0:2}" = "01" ] && [ ${#R} -eq 256 ] || fail "H2CTermReq: expected only the ICResp, got ${#R} hex"
+# (the ICResp may or may not have left before the TermReq was read: nothing else may come)
+[ ${#R} -eq 0 ] || { [ "${R:0:2}" = "01" ] && [ ${#R} -eq 256 ]; } ||
+	fail "H2CTermReq: expected at most the ICResp, got ${#R} hex"
 echo "ok: H2CTermReq -> closed silently"
 # 10: malformed TermReq (PLEN 200) -> closed, no TermReq back
 probe "$ICREQ" "$TERM_PLEN200"
-[ "$RC" -ne 124 ] && [ ${#R} -eq 256 ] || fail "bad TermReq: rc $RC reply ${#R} hex"
+[ "$RC" -ne 124 ] || fail "bad TermReq: connection not closed"
+[ ${#R} -eq 0 ] || { [ "${R:0:2}" = "01" ] && [ ${#R} -eq 256 ]; } ||
+	fail "bad TermReq: expected at most the ICResp, got ${#R} hex"
 echo "ok: malformed TermReq -> closed silently"
 # 11: a client that connects and vanishes without a byte
 exec 3<>"/dev/tcp/127.0.0.1/$PORT" && exec 3<&-

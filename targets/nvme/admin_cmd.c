@@ -353,7 +353,7 @@ admin_set_features(struct iop_nvme_req *req)
 		nvme_ctrlr_deliver_events(c);
 		break;
 	case IOP_NVME_FEAT_KEEP_ALIVE_TIMER:
-		c->kato_ms = v ? IOP_ALIGN_UP(v, NVME_KAS_100MS * 100u) : 0;
+		c->kato_ms = v ? nvme_kato_round(v) : 0;
 		c->last_ka_ns = iop_now_ns();
 		break;
 	default:

@@ -59,7 +59,7 @@ fabrics_connect_admin(struct iop_nvme_req *req, const struct iop_nvmf_connect_cm
 	}
 	if (c->kato_ms) {
 		/* Round up to the advertised granularity (KAS, 100 ms units). */
-		c->kato_ms = IOP_ALIGN_UP(c->kato_ms, NVME_KAS_100MS * 100u);
+		c->kato_ms = nvme_kato_round(c->kato_ms);
 	}
 	c->last_ka_ns = iop_now_ns();
 	rc = nvme_ctrlr_attach_qpair(c, qp, 0);

@@ -15,6 +15,15 @@
 #define NVME_KATO_CHECK_NS  (10ull * 1000 * 1000)
 #define NVME_FW_REV         "1.0"
 
+/** KATO rounded up to the advertised granularity (KAS). */
+static inline uint32_t
+nvme_kato_round(uint32_t ms)
+{
+	uint32_t g = NVME_KAS_100MS * 100u;
+
+	return ms > UINT32_MAX - g ? UINT32_MAX / g * g : (ms + g - 1) / g * g;
+}
+
 /* Async event bits pending on a controller (nvme_ctrlr.events). */
 #define NVME_EVT_NS_ATTR    (1u << 0)
 #define NVME_EVT_DISC       (1u << 1)

@@ -906,7 +906,9 @@ req_prepare_fabrics(struct iop_nvme_req *req)
 		return ST(GENERIC, INVALID_OPCODE);
 	}
 	if (iop_nvme_cmd_psdt(cmd) == IOP_NVME_PSDT_PRP) {
-		return ST(GENERIC, INVALID_FIELD);
+		/* Fabrics data pointers are SGLs (F 2.3); a PRP-flagged command has no data it
+		 * could move, so it runs with none (and fails if it needs some). */
+		return 0;
 	}
 	switch (iop_nvme_sgl_type(sgl)) {
 	case IOP_NVME_SGL_TYPE_DATA_BLOCK:

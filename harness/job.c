@@ -397,6 +397,7 @@ iop_jobfile_parse(const char *text, const char *fname, const struct iop_job *bas
 		if (rc) {
 			snprintf(err, errlen, "%s:%u: %s%s", fname, lineno, e2,
 				 in_global ? " (in [global])" : "");
+			rc = rc == -ENOMEM ? rc : -EINVAL;
 			goto out;
 		}
 	}

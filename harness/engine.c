@@ -155,6 +155,10 @@ engine_io_done(struct iop_io *io)
 		engine_errf(t, "%s at offset %llu len %llu: %s", iop_op_name(io->op),
 			    (unsigned long long)io->offset, (unsigned long long)io->len,
 			    strerror(-io->status));
+		/* a failed I/O still uses up its place in number_ios / the pass over size */
+		if (now - t->t_ramp_end < t->window_len && ++t->measured == t->limit) {
+			t->done = true;
+		}
 		return;
 	}
 	if (iop_unlikely(t->verify) && io->op == IOP_OP_READ) {

@@ -28,7 +28,8 @@ struct engine_slot {
 	struct iop_io io;
 	struct engine_thread *t;
 	void *buf;
-	bool verify_skip;       /* overlapping write in flight when this read was issued */
+	bool verify_skip;       /* an overlapping I/O was in flight: the data may be either */
+	bool in_flight;         /* maintained in verify mode only */
 };
 
 /* Per-thread state. The hot fields come first; nothing here is shared while I/O runs. */
@@ -150,6 +151,12 @@ engine_io_done(struct iop_io *io)
 
 	t->inflight--;
 	t->free[t->nfree++] = s;
+	if (iop_unlikely(t->verify)) {
+		s->in_flight = false;
+		if (!io->status && io->op == IOP_OP_WRITE) {
+			engine_bit_set(t->written, (io->offset - t->base) / t->bs);
+		}
+	}
 	if (iop_unlikely(io->status)) {
 		t->errors++;
 		engine_errf(t, "%s at offset %llu len %llu: %s", iop_op_name(io->op),
@@ -180,34 +187,28 @@ engine_io_done(struct iop_io *io)
 static void
 engine_prep_verify(struct engine_thread *t, struct engine_slot *s)
 {
-	uint64_t blk = (s->io.offset - t->base) / t->bs;
-
 	s->verify_skip = false;
 	if (s->io.op == IOP_OP_WRITE) {
 		iop_verify_fill_io(s->buf, t->bs, ENGINE_VERIFY_BLK, s->io.offset, t->vseq++,
 				   t->vseed);
-		engine_bit_set(t->written, blk);
-		return;
 	}
-	/* a read racing a write of the same block of this thread may see either: skip checking */
+	/* Overlapping I/O of this thread in flight (threads own disjoint slices): a read may see
+	 * the old or the new block, so neither read is checked; the read-back pass at the end
+	 * checks the final content. The bitmap is set when a write completes successfully. */
 	for (unsigned int i = 0; i < t->depth; i++) {
 		struct engine_slot *o = &t->slots[i];
 
-		if (o != s && o->io.op == IOP_OP_WRITE && o->io.offset == s->io.offset) {
-			bool is_free = false;
-
-			for (unsigned int j = 0; j < t->nfree; j++) {
-				if (t->free[j] == o) {
-					is_free = true;
-					break;
-				}
-			}
-			if (!is_free) {
-				s->verify_skip = true;
-				return;
-			}
+		if (o == s || !o->in_flight || o->io.offset != s->io.offset ||
+		    (o->io.op == IOP_OP_READ && s->io.op == IOP_OP_READ)) {
+			continue;
+		}
+		if (s->io.op == IOP_OP_READ) {
+			s->verify_skip = true;
+		} else {
+			o->verify_skip = true;
 		}
 	}
+	s->in_flight = true;
 }
 
 static inline void
@@ -257,6 +258,7 @@ engine_submit_all(struct engine_thread *t)
 		}
 		t->inflight--;
 		t->free[t->nfree++] = s;
+		s->in_flight = false;
 		if (rc == -EAGAIN) {
 			return 0;
 		}
@@ -334,6 +336,7 @@ engine_verify_pass_done(struct iop_io *io)
 
 	t->inflight--;
 	t->free[t->nfree++] = s;
+	s->in_flight = false;
 	if (io->status) {
 		t->errors++;
 		engine_errf(t, "verify read at offset %llu: %s", (unsigned long long)io->offset,

@@ -15,7 +15,8 @@ fi
 
 # 1. the run itself: human summary on stdout, JSON written, exit 0
 "$IOPATH" run local: --backend null:size=1G --rw randread --bs 4k --iodepth 1 --runtime 1 \
-	--json "$tmp/r.json" --csv "$tmp/summary.csv" >"$tmp/out" 2>"$tmp/err" ||
+	--json "$tmp/r.json" --csv "$tmp/summary.csv" --fio-json "$tmp/fio.json" \
+	>"$tmp/out" 2>"$tmp/err" ||
 	{ cat "$tmp/err"; fail "iopath run exited non-zero"; }
 cat "$tmp/out"
 grep -q 'IOPS=' "$tmp/out" || fail "no IOPS line in the summary"
@@ -44,6 +45,8 @@ awk -v c="$(get cpu.total)" 'BEGIN { exit !(c > 0.2 && c < 1.5) }' ||
 [ "$(sed -n 1p "$tmp/summary.csv" | cut -d, -f1-3)" = "cell,transport,backend" ] ||
 	fail "summary.csv header"
 [ "$(wc -l <"$tmp/summary.csv")" = 2 ] || fail "summary.csv should hold header + 1 row"
+grep -q '"jobname": "run"' "$tmp/fio.json" && grep -q '"99.000000"' "$tmp/fio.json" &&
+	grep -q "\"total_ios\": $ios" "$tmp/fio.json" || fail "fio-compatible JSON"
 
 # 3. a fixed I/O count with QD 32 and 2 jobs is exact
 "$IOPATH" run -q local: --backend null:size=64M --rw randwrite --iodepth 32 --numjobs 2 \

@@ -184,6 +184,16 @@ engine_io_done(struct iop_io *io)
 	}
 }
 
+/* Clear the block headers of a read buffer: a read that returns no data must not pass on what
+ * the buffer held before (e.g. this slot's previous write of the same block). */
+static void
+engine_poison(struct engine_thread *t, struct engine_slot *s)
+{
+	for (uint64_t o = 0; o < t->bs; o += ENGINE_VERIFY_BLK) {
+		memset((uint8_t *)s->buf + o, 0, 8);
+	}
+}
+
 static void
 engine_prep_verify(struct engine_thread *t, struct engine_slot *s)
 {
@@ -191,6 +201,8 @@ engine_prep_verify(struct engine_thread *t, struct engine_slot *s)
 	if (s->io.op == IOP_OP_WRITE) {
 		iop_verify_fill_io(s->buf, t->bs, ENGINE_VERIFY_BLK, s->io.offset, t->vseq++,
 				   t->vseed);
+	} else {
+		engine_poison(t, s);
 	}
 	/* Overlapping I/O of this thread in flight (threads own disjoint slices): a read may see
 	 * the old or the new block, so neither read is checked; the read-back pass at the end
@@ -370,6 +382,7 @@ engine_verify_pass(struct engine_thread *t)
 			s = t->free[--t->nfree];
 			s->io.offset = t->base + next * t->bs;
 			s->io.status = 0;
+			engine_poison(t, s);
 			t->inflight++;
 			rc = t->ops->submit(t->q, &s->io);
 			if (rc) {

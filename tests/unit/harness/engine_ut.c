@@ -21,6 +21,7 @@ struct utmem_opts {
 	uint64_t corrupt;       /* flip a byte in reads covering this offset (+1; 0 = off) */
 	uint64_t fail;          /* fail I/O at this offset with -EIO (+1; 0 = off) */
 	bool failq;             /* queue_open fails */
+	bool noread;            /* reads return success without data (like the null backend) */
 	uint64_t bsz;           /* block size */
 };
 
@@ -30,6 +31,7 @@ static const struct iop_option utmem_opt_tbl[] = {
 	{"corrupt", NULL, IOP_OPT_UINT, offsetof(struct utmem_opts, corrupt), "0"},
 	{"fail", NULL, IOP_OPT_UINT, offsetof(struct utmem_opts, fail), "0"},
 	{"failq", NULL, IOP_OPT_BOOL, offsetof(struct utmem_opts, failq), "0"},
+	{"noread", NULL, IOP_OPT_BOOL, offsetof(struct utmem_opts, noread), "0"},
 	{"bsz", NULL, IOP_OPT_UINT, offsetof(struct utmem_opts, bsz), "512"},
 	{NULL},
 };
@@ -114,7 +116,7 @@ utmem_exec(struct utmem_queue *q, struct iop_io *io)
 		io->status = -EIO;
 	} else if (io->op == IOP_OP_WRITE) {
 		memcpy(g_store + io->offset, buf, io->len);
-	} else {
+	} else if (!q->o.noread) {
 		memcpy(buf, g_store + io->offset, io->len);
 		if (q->o.corrupt && q->o.corrupt - 1 >= io->offset &&
 		    q->o.corrupt - 1 < io->offset + io->len) {
@@ -282,7 +284,11 @@ test_verify(void)
 				  "number_ios=3000", NULL), 0);
 	CU_ASSERT_EQUAL(g_r->verify_errors, 0);
 	CU_ASSERT_EQUAL(g_r->ios, 6000);
-	/* Test4: reading never-written space with verify is an error (no header) */
+	/* Test4: a device that returns no data on read fails verification even though the
+	 * buffer held a valid block of the same offset from this slot's own write before */
+	CU_ASSERT_EQUAL_FATAL(run("noread", "rw=rw,size=4k,bs=4k,verify,number_ios=4", NULL), 0);
+	CU_ASSERT(g_r->verify_errors > 0);
+	/* Test5: reading never-written space with verify is an error (no header) */
 	memset(g_store + (3u << 20), 0, 1u << 20);
 	CU_ASSERT_EQUAL_FATAL(run("", "rw=read,offset=3m,size=64k,verify", NULL), 0);
 	CU_ASSERT_EQUAL(g_r->verify_errors, 128); /* 16 reads x 8 blocks of 512 */

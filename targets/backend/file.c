@@ -117,6 +117,7 @@ int
 backend_file_open(const char *mod, const struct backend_file_opts *o, struct backend_file *f)
 {
 	struct stat st;
+	bool existed;
 	int rc;
 
 	memset(f, 0, sizeof(*f));
@@ -129,6 +130,7 @@ backend_file_open(const char *mod, const struct backend_file_opts *o, struct bac
 		IOP_ERR("%s: bs=%llu must be 512 or 4096\n", mod, (unsigned long long)o->bs);
 		return -EINVAL;
 	}
+	existed = access(o->path, F_OK) == 0;
 	rc = file_open_fd(mod, o, f);
 	if (rc) {
 		return rc;
@@ -175,5 +177,8 @@ backend_file_open(const char *mod, const struct backend_file_opts *o, struct bac
 out_close:
 	close(f->fd);
 	f->fd = -1;
+	if (!existed) {
+		unlink(o->path); /* do not leave an empty file created by create=1 behind */
+	}
 	return rc;
 }

@@ -302,6 +302,16 @@ uring_poll(struct iop_backend_chan *ch, unsigned int max)
 	struct iop_io *done[URING_REAP_BATCH];
 	int total = 0;
 
+	/* Interrupt mode: drain the eventfd before reaping, so it is readable again only for
+	 * completions that arrive after this poll. */
+	if (iop_unlikely(c->efd >= 0)) {
+		uint64_t v;
+
+		if (read(c->efd, &v, sizeof(v)) < 0 && errno != EAGAIN) {
+			IOP_ERR_RATELIMIT("eventfd read: %s\n", strerror(errno));
+		}
+	}
+
 	if (c->pending) {
 		int rc = io_uring_submit(&c->ring);
 

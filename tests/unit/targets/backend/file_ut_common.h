@@ -4,6 +4,7 @@
 #define IOPATH_TESTS_FILE_UT_COMMON_H
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include "tests/unit/targets/backend/backend_ut_common.h"
 
@@ -100,6 +101,35 @@ ut_file_checks(const char *mod)
 	/* Test6: buffered (direct=0) works too */
 	ut_spec(spec, sizeof(spec), mod, "buffered", "create=1,size=8M,direct=0");
 	ut_check_data(spec);
+}
+
+/* Interrupt mode: the channel fd becomes readable once a completion is ready, and poll()
+ * drains it so it does not stay readable without new completions. */
+static void __attribute__((unused))
+ut_check_event_fd(const char *mod)
+{
+	char spec[256];
+	struct iop_backend *be = ut_open(ut_spec(spec, sizeof(spec), mod, "evfd", "create=1,size=1M"));
+	struct iop_backend_chan *ch = ut_chan(be, 2);
+	uint8_t *buf = aligned_alloc(4096, 4096);
+	int fd = be->ops->chan_fd(ch);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	struct ut_io u;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(be->ops->chan_fd(ch), fd);
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);
+	ut_io_prep(&u, IOP_OP_READ, 0, buf, 4096);
+	CU_ASSERT_EQUAL(be->ops->submit(ch, &u.io), IOP_SUBMIT_QUEUED);
+	CU_ASSERT_EQUAL(be->ops->poll(ch, 0), 0); /* submits only */
+	CU_ASSERT_EQUAL(poll(&p, 1, 5000), 1);
+	CU_ASSERT_EQUAL(be->ops->poll(ch, 4), 1);
+	CU_ASSERT(u.done);
+	CU_ASSERT_EQUAL(u.io.status, 0);
+	CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);
+	free(buf);
+	be->ops->chan_close(ch);
+	iop_backend_close(be);
 }
 
 /* A file truncated behind the backend's back: reads come back short and report -EIO. */

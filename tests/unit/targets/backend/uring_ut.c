@@ -112,6 +112,12 @@ test_uring_kernel_error(void)
 }
 
 static void
+test_uring_event_fd(void)
+{
+	ut_check_event_fd("uring");
+}
+
+static void
 test_uring_files(void)
 {
 	ut_file_checks("uring");
@@ -120,4 +126,4 @@ test_uring_files(void)
 
 IOP_UT_MAIN("uring", IOP_UT(test_uring_data), IOP_UT(test_uring_sqpoll), IOP_UT(test_uring_zeroes),
 	    IOP_UT(test_uring_bounds), IOP_UT(test_uring_busy), IOP_UT(test_uring_fixed_buffers),
-	    IOP_UT(test_uring_direct_fallback), IOP_UT(test_uring_kernel_error), IOP_UT(test_uring_files))
+	    IOP_UT(test_uring_direct_fallback), IOP_UT(test_uring_kernel_error), IOP_UT(test_uring_event_fd), IOP_UT(test_uring_files))

@@ -8,11 +8,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-if ! "$IOPATH" --list | grep -q '^  null '; then
-	echo "SKIP: this build has no null backend (targets/backend not merged yet)"
-	exit 77
-fi
-
 # 1. the run itself: human summary on stdout, JSON written, exit 0
 "$IOPATH" run local: --backend null:size=1G --rw randread --bs 4k --iodepth 1 --runtime 1 \
 	--json "$tmp/r.json" --csv "$tmp/summary.csv" --fio-json "$tmp/fio.json" \
@@ -40,7 +35,8 @@ ios=$(get ios)
 p50=$(get lat.p50); p99=$(get lat.p99); max=$(get lat.max)
 [ "$p50" -gt 0 ] && [ "$p50" -le "$p99" ] && [ "$p99" -le "$max" ] ||
 	fail "percentiles out of order: p50=$p50 p99=$p99 max=$max"
-awk -v c="$(get cpu.total)" 'BEGIN { exit !(c > 0.2 && c < 1.5) }' ||
+# one busy thread: more than nothing (even on a loaded CI box), at most about one core
+awk -v c="$(get cpu.total)" 'BEGIN { exit !(c > 0.02 && c < 1.5) }' ||
 	fail "initiator CPU $(get cpu.total) cores is implausible for one busy thread"
 [ "$(sed -n 1p "$tmp/summary.csv" | cut -d, -f1-3)" = "cell,transport,backend" ] ||
 	fail "summary.csv header"

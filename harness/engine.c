@@ -32,14 +32,16 @@ struct engine_slot {
 	bool in_flight;         /* maintained in verify mode only */
 };
 
-/* Per-thread state. The hot fields come first; nothing here is shared while I/O runs. */
-struct engine_thread {
+/* Per-thread state. The hot fields come first; nothing here is shared while I/O runs, and the
+ * alignment keeps neighbouring threads' states off each other's cache lines. */
+struct __attribute__((aligned(IOP_CACHELINE))) engine_thread {
 	const struct iop_initiator_ops *ops;
 	struct iop_queue *q;
 	struct engine_slot **free;
 	unsigned int nfree;
 	unsigned int inflight;
 	bool done;
+	bool blocked;           /* the initiator said -EAGAIN: wait for a completion */
 	bool random;
 	bool verify;
 	uint8_t fixed_op;       /* op when the mix is 100/0 */
@@ -272,6 +274,7 @@ engine_submit_all(struct engine_thread *t)
 		t->free[t->nfree++] = s;
 		s->in_flight = false;
 		if (rc == -EAGAIN) {
+			t->blocked = true;
 			return 0;
 		}
 		t->errors++;
@@ -298,7 +301,9 @@ engine_loop(struct engine_thread *t)
 		if (t->done) {
 			break;
 		}
-		rc = t->ops->poll(t->q, t->depth, t->nfree && engine_may_submit(t) ? 0 : wait_us);
+		rc = t->ops->poll(t->q, t->depth,
+				  t->nfree && !t->blocked && engine_may_submit(t) ? 0 : wait_us);
+		t->blocked = false;
 		if (iop_unlikely(rc < 0)) {
 			t->errors++;
 			engine_errf(t, "queue poll failed: %s", strerror(-rc));
@@ -768,11 +773,12 @@ iop_engine_run(const struct iop_job *job, const struct iop_initiator_cfg *icfg,
 	e.interrupt = icfg->interrupt;
 	e.nthreads = (unsigned int)job->numjobs;
 	e.ext_stop = ext ? ext->stop : NULL;
-	e.threads = calloc(e.nthreads, sizeof(*e.threads));
+	e.threads = aligned_alloc(IOP_CACHELINE, e.nthreads * sizeof(*e.threads));
 	if (!e.threads) {
 		rc = -ENOMEM;
 		goto out_close;
 	}
+	memset(e.threads, 0, e.nthreads * sizeof(*e.threads));
 	pthread_mutex_init(&e.lock, NULL);
 	pthread_cond_init(&e.cond, NULL);
 	for (unsigned int i = 0; i < e.nthreads; i++) {

@@ -16,10 +16,21 @@
 #include "iopath/reactor.h"
 #include "iopath/uri.h"
 #include "iopath/verify.h"
+#include "harness/engine_internal.h"
 
 #define ENGINE_VERIFY_BLK   512u
-#define ENGINE_DRAIN_NS     (5ull * 1000000000ull)  /* wait this long for in-flight I/O at end */
 #define ENGINE_INTR_WAIT_US 1000u
+
+/* wait this long for in-flight I/O at the end; no completion for this long: give up */
+static uint64_t g_engine_drain_ns = 5ull * 1000000000ull;
+static uint64_t g_engine_stall_ns = 30ull * 1000000000ull;
+
+void
+iop_engine_set_timeouts(uint64_t stall_ns, uint64_t drain_ns)
+{
+	g_engine_stall_ns = stall_ns;
+	g_engine_drain_ns = drain_ns;
+}
 
 struct engine;
 struct engine_thread;
@@ -51,6 +62,7 @@ struct __attribute__((aligned(IOP_CACHELINE))) engine_thread {
 	uint64_t limit;         /* measured completions that end the job, 0 = none */
 	uint64_t measured;
 	uint64_t t_last;        /* last measured completion */
+	uint64_t t_last_cpl;    /* last completion of any kind (stall detection) */
 	uint64_t base, range, bs, seq_next;
 	struct iop_prng prng;
 	uint64_t ios[2], bytes[2];
@@ -153,6 +165,7 @@ engine_io_done(struct iop_io *io)
 
 	t->inflight--;
 	t->free[t->nfree++] = s;
+	t->t_last_cpl = now;
 	if (iop_unlikely(t->verify)) {
 		s->in_flight = false;
 		if (!io->status && io->op == IOP_OP_WRITE) {
@@ -312,8 +325,18 @@ engine_loop(struct engine_thread *t)
 		}
 		if (rc == 0) {
 			/* nothing completed: time limits and stop requests still apply */
-			if (iop_now_ns() >= t_end || t->e->stop_all) {
+			uint64_t now = iop_now_ns();
+
+			if (now >= t_end || t->e->stop_all) {
 				t->done = true;
+			} else if (t->inflight && now - t->t_last_cpl > g_engine_stall_ns) {
+				t->errors += t->inflight;
+				engine_errf(t, "no completion for %llu ms with %u I/Os in flight: "
+					    "giving up",
+					    (unsigned long long)(g_engine_stall_ns / 1000000ull),
+					    t->inflight);
+				t->rc = -ETIMEDOUT;
+				break;
 			}
 		}
 		if (iop_unlikely(t->e->stop_all)) {
@@ -325,7 +348,7 @@ engine_loop(struct engine_thread *t)
 		return; /* broken queue: nothing more will complete */
 	}
 	/* drain what is still in flight (not counted: outside the window or after the limit) */
-	uint64_t deadline = iop_now_ns() + ENGINE_DRAIN_NS;
+	uint64_t deadline = iop_now_ns() + g_engine_drain_ns;
 
 	while (t->inflight) {
 		rc = t->ops->poll(t->q, t->depth, wait_us);
@@ -337,8 +360,8 @@ engine_loop(struct engine_thread *t)
 		if (rc == 0 && iop_now_ns() > deadline) {
 			t->rc = -ETIMEDOUT;
 			t->errors += t->inflight;
-			engine_errf(t, "%u I/Os still in flight %llus after the end", t->inflight,
-				    ENGINE_DRAIN_NS / 1000000000ull);
+			engine_errf(t, "%u I/Os still in flight %llu ms after the end", t->inflight,
+				    (unsigned long long)(g_engine_drain_ns / 1000000ull));
 			return;
 		}
 	}
@@ -489,6 +512,21 @@ engine_thread_setup(struct engine_thread *t)
 static void
 engine_thread_teardown(struct engine_thread *t)
 {
+	if (t->inflight) {
+		/* a broken or stuck queue still owns some buffers (a kernel may still write into
+		 * them): keep them rather than free memory that is in use (kept reachable in a
+		 * small graveyard so leak checkers see it is deliberate) */
+		static struct engine_slot *graveyard[64];
+		static atomic_uint ngraves;
+		unsigned int g = atomic_fetch_add(&ngraves, 1);
+
+		IOP_WARN("job %u: %u I/Os never completed; their buffers are not freed", t->idx,
+			 t->inflight);
+		if (g < IOP_ARRAY_SIZE(graveyard)) {
+			graveyard[g] = t->slots;
+		}
+		t->slots = NULL;
+	}
 	for (unsigned int i = 0; t->slots && i < t->depth; i++) {
 		struct engine_slot *s = &t->slots[i];
 
@@ -531,6 +569,7 @@ engine_thread_main(void *arg)
 		t->t_ramp_end = e->t_ramp_end;
 		/* a bounded window also rejects pre-ramp completions (now - t_ramp_end wraps) */
 		t->window_len = e->t_end == UINT64_MAX ? (1ull << 62) : e->t_end - e->t_ramp_end;
+		t->t_last_cpl = iop_now_ns();
 		engine_loop(t);
 		if (!t->rc && t->verify && !t->pure_read) {
 			engine_verify_pass(t);

@@ -9,6 +9,7 @@
 #include "iopath/engine.h"
 #include "iopath/log.h"
 #include "iopath/option.h"
+#include "harness/engine_internal.h"
 #include "tests/common/ut.h"
 
 /* ---- test initiator "utmem": data in memory; completion inline or from poll ---- */
@@ -22,6 +23,7 @@ struct utmem_opts {
 	uint64_t fail;          /* fail I/O at this offset with -EIO (+1; 0 = off) */
 	bool failq;             /* queue_open fails */
 	bool noread;            /* reads return success without data (like the null backend) */
+	uint64_t drop;          /* every Nth I/O is accepted and never completed */
 	uint64_t bsz;           /* block size */
 };
 
@@ -32,6 +34,7 @@ static const struct iop_option utmem_opt_tbl[] = {
 	{"fail", NULL, IOP_OPT_UINT, offsetof(struct utmem_opts, fail), "0"},
 	{"failq", NULL, IOP_OPT_BOOL, offsetof(struct utmem_opts, failq), "0"},
 	{"noread", NULL, IOP_OPT_BOOL, offsetof(struct utmem_opts, noread), "0"},
+	{"drop", NULL, IOP_OPT_UINT, offsetof(struct utmem_opts, drop), "0"},
 	{"bsz", NULL, IOP_OPT_UINT, offsetof(struct utmem_opts, bsz), "512"},
 	{NULL},
 };
@@ -47,7 +50,7 @@ struct utmem_queue {
 	struct iop_queue q;
 	struct utmem_opts o;
 	unsigned int depth, n;
-	uint64_t submits;
+	uint64_t submits, accepted;
 	struct iop_io **pending;
 };
 
@@ -136,6 +139,9 @@ utmem_submit(struct iop_queue *q_, struct iop_io *io)
 	}
 	if (q->o.busy && ++q->submits % q->o.busy == 0) {
 		return -EAGAIN;
+	}
+	if (q->o.drop && ++q->accepted % q->o.drop == 0) {
+		return 0; /* lost: never completes */
 	}
 	if (!q->o.queued) {
 		utmem_exec(q, io);
@@ -353,13 +359,35 @@ test_ext(void)
 	CU_ASSERT_EQUAL(g_r->errors, 0);
 }
 
+static void
+test_stuck_io(void)
+{
+	uint64_t t0;
+
+	iop_engine_set_timeouts(200000000ull, 200000000ull);
+	/* Test1: completions stop before number_ios is reached: the stall detector ends the job
+	 * instead of hanging, and the lost I/Os are errors */
+	t0 = iop_now_ns();
+	CU_ASSERT_EQUAL_FATAL(run("queued,drop=50", "iodepth=4,number_ios=100000", NULL), 0);
+	CU_ASSERT(iop_now_ns() - t0 < 3000000000ull);
+	CU_ASSERT_EQUAL(g_r->errors, 4);
+	CU_ASSERT_PTR_NOT_NULL(strstr(g_r->error_msg, "no completion for 200 ms"));
+	CU_ASSERT(g_r->ios > 0 && g_r->ios < 200);
+	/* Test2: time-based run ends on time; the stuck I/Os fail the drain */
+	iop_engine_set_timeouts(10000000000ull, 200000000ull);
+	CU_ASSERT_EQUAL_FATAL(run("drop=50", "iodepth=4,runtime=100ms,time_based", NULL), 0);
+	CU_ASSERT_EQUAL(g_r->errors, 4);
+	CU_ASSERT_PTR_NOT_NULL(strstr(g_r->error_msg, "still in flight 200 ms after the end"));
+	iop_engine_set_timeouts(30000000000ull, 5000000000ull);
+}
+
 static int
 suite_main(void)
 {
 	static const struct iop_ut_case cases[] = {
 		IOP_UT(test_number_ios), IOP_UT(test_one_pass), IOP_UT(test_time_and_ramp),
 		IOP_UT(test_mix_and_busy), IOP_UT(test_verify), IOP_UT(test_io_errors),
-		IOP_UT(test_bad_jobs), IOP_UT(test_ext),
+		IOP_UT(test_bad_jobs), IOP_UT(test_ext), IOP_UT(test_stuck_io),
 	};
 	int rc;
 

@@ -297,6 +297,10 @@ static const struct iop_option g_bench_time_opts[] = {
 	{"min_runtime", NULL, IOP_OPT_TIME, offsetof(struct bench_times, min_runtime), "1s"},
 	{"runtime", NULL, IOP_OPT_TIME, offsetof(struct bench_times, runtime), "5s"},
 	{"ramp_time", NULL, IOP_OPT_TIME, offsetof(struct bench_times, ramp_time), "500ms"},
+	{NULL},
+};
+
+static const struct iop_option g_bench_budget_opt[] = {
 	{"budget", NULL, IOP_OPT_TIME, 0, "0"},
 	{NULL},
 };
@@ -377,7 +381,7 @@ bench_cell_build(struct bench *b, const struct iop_matrix_cell *mc, struct bench
 		}
 		if (rc) {
 			bench_fmt(err, errlen, "%s [%s]: %s", b->m.fname, mc->section, e2);
-			return -EINVAL;
+			goto out_free;
 		}
 	}
 	c->job.ramp_ns = bt->ramp_time;
@@ -388,7 +392,7 @@ bench_cell_build(struct bench *b, const struct iop_matrix_cell *mc, struct bench
 	}
 	if (iop_job_validate(&c->job, e2, sizeof(e2))) {
 		bench_fmt(err, errlen, "%s [%s]: %s", b->m.fname, mc->section, e2);
-		return -EINVAL;
+		goto out_free;
 	}
 	if (c->tool == BENCH_TOOL_FIO) {
 		bench_fmt(c->transport, sizeof(c->transport), "fio-null");
@@ -403,7 +407,7 @@ bench_cell_build(struct bench *b, const struct iop_matrix_cell *mc, struct bench
 		bench_fmt(c->transport, sizeof(c->transport), "%s", tr ? tr : "local");
 		a = bench_avail_get(b, c->transport, err, errlen);
 		if (!a) {
-			return -EINVAL;
+			goto out_free;
 		}
 		a->cells++;
 		if (a->reason[0]) {
@@ -419,6 +423,10 @@ bench_cell_build(struct bench *b, const struct iop_matrix_cell *mc, struct bench
 		}
 	}
 	return 0;
+
+out_free:
+	iop_job_free(&c->job);
+	return -EINVAL;
 }
 
 static int
@@ -494,7 +502,7 @@ bench_plan(struct bench *b, char *err, size_t errlen)
 		uint64_t v = 0;
 		char e2[128];
 
-		if (iop_opt_set(g_bench_time_opts, &v, "budget",
+		if (iop_opt_set(g_bench_budget_opt, &v, "budget",
 				iop_matrix_global(&b->m, "budget")->vals[0], e2, sizeof(e2))) {
 			bench_fmt(err, errlen, "%s: %s", b->m.fname, e2);
 			rc = -EINVAL;

@@ -745,13 +745,15 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	}
 	pthread_mutex_init(&ini->admin_lock, NULL);
 	iop_opts_defaults(g_ini_opts, &ini->o);
-	if (cfg->opts && iop_opts_parse_kv(g_ini_opts, &ini->o, cfg->opts, err, sizeof(err))) {
-		IOP_ERR("nvmf-tcp options: %s", err);
+	if (iop_uri_parse(cfg->uri, &ini->u, err, sizeof(err))) {
+		IOP_ERR("%s", err);
 		rc = -EINVAL;
 		goto fail;
 	}
-	if (iop_uri_parse(cfg->uri, &ini->u, err, sizeof(err))) {
-		IOP_ERR("%s", err);
+	/* URI query options first ("nvmf-tcp://h:p/nqn?hdgst=1&ddgst=1"), --opts override them */
+	if (nvmf_tcp_uri_query(ini->u.path, g_ini_opts, &ini->o, err, sizeof(err)) ||
+	    (cfg->opts && iop_opts_parse_kv(g_ini_opts, &ini->o, cfg->opts, err, sizeof(err)))) {
+		IOP_ERR("nvmf-tcp options: %s", err);
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -944,7 +946,7 @@ ini_poll(struct iop_queue *q, unsigned int max, unsigned int timeout_us)
 
 static const struct iop_initiator_ops nvmf_tcp_initiator_ops = {
 	.scheme = "nvmf-tcp",
-	.help = "NVMe/TCP host: nvmf-tcp://HOST:PORT/SUBNQN; --opts hdgst=1,ddgst=1,hostnqn=NQN,"
+	.help = "NVMe/TCP host: nvmf-tcp://HOST:PORT/SUBNQN[?k=v&k=v]; --opts hdgst=1,ddgst=1,hostnqn=NQN,"
 		"hpda=0,maxr2t=0,sqfc_disable=1,in_capsule=0",
 	.open = ini_open,
 	.close = ini_close,

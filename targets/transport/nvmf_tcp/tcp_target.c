@@ -1075,7 +1075,8 @@ tgt_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 	t->interrupt = cfg->interrupt;
 	snprintf(t->host, sizeof(t->host), "%s", u.host);
 	iop_opts_defaults(g_tgt_opts, &t->o);
-	if (cfg->opts && iop_opts_parse_kv(g_tgt_opts, &t->o, cfg->opts, err, sizeof(err))) {
+	if (nvmf_tcp_uri_query(u.path, g_tgt_opts, &t->o, err, sizeof(err)) ||
+	    (cfg->opts && iop_opts_parse_kv(g_tgt_opts, &t->o, cfg->opts, err, sizeof(err)))) {
 		IOP_ERR("nvmf-tcp target options: %s", err);
 		rc = -EINVAL;
 		goto fail;
@@ -1218,7 +1219,7 @@ tgt_destroy(struct iop_target *base)
 
 static const struct iop_target_ops nvmf_tcp_target_ops = {
 	.scheme = "nvmf-tcp",
-	.help = "NVMe/TCP target: nvmf-tcp://ADDR:PORT/SUBNQN; --opts in_capsule=8k,max_h2c_data=128k,"
+	.help = "NVMe/TCP target: nvmf-tcp://ADDR:PORT/SUBNQN[?k=v&k=v]; --opts in_capsule=8k,max_h2c_data=128k,"
 		"max_io=128k,queue_depth=128,cpda=0,hdgst=1,ddgst=1,kato=0",
 	.create = tgt_create,
 	.run = tgt_run,

@@ -7,7 +7,9 @@
 #include <string.h>
 #include "iopath/nvme_tcp_spec.h"
 #include "iopath/util.h"
+#include "iopath/option.h"
 #include "targets/transport/nvmf_tcp/nvmf_tcp_internal.h"
+#include "targets/transport/nvmf_tcp/nvmf_tcp_sock.h"
 #include "tests/common/ut.h"
 
 static void
@@ -456,6 +458,36 @@ test_replay_capture(void)
 	nvmf_tcp_rx_fini(&c2h.rx);
 }
 
-IOP_UT_MAIN("nvmf_tcp_pdu", IOP_UT(test_crc32c_vectors), IOP_UT(test_hdgst_from_capture),
+struct q_opts {
+	bool hdgst;
+	uint64_t qd;
+};
+
+static const struct iop_option g_q_tbl[] = {
+	{"hdgst", NULL, IOP_OPT_BOOL, offsetof(struct q_opts, hdgst), "0", 0, 0, NULL, ""},
+	{"qd", NULL, IOP_OPT_UINT, offsetof(struct q_opts, qd), "1", 1, 64, NULL, ""},
+	{NULL},
+};
+
+static void
+test_uri_query(void)
+{
+	struct q_opts o = {false, 1};
+	char p1[] = "nqn.x:y?hdgst=1&qd=8&sqfc_disable=0", p2[] = "nqn.x:y", p3[] = "n?qd=100";
+	char err[128];
+
+	/* 1: known keys set, unknown ones (meant for the other end) skipped, NQN cut */
+	CU_ASSERT_EQUAL(nvmf_tcp_uri_query(p1, g_q_tbl, &o, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(p1, "nqn.x:y");
+	CU_ASSERT(o.hdgst);
+	CU_ASSERT_EQUAL(o.qd, 8);
+	/* 2: no query: untouched */
+	CU_ASSERT_EQUAL(nvmf_tcp_uri_query(p2, g_q_tbl, &o, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(p2, "nqn.x:y");
+	/* 3: a known key with a bad value is an error */
+	CU_ASSERT_NOT_EQUAL(nvmf_tcp_uri_query(p3, g_q_tbl, &o, err, sizeof(err)), 0);
+}
+
+IOP_UT_MAIN("nvmf_tcp_pdu", IOP_UT(test_uri_query), IOP_UT(test_crc32c_vectors), IOP_UT(test_hdgst_from_capture),
 	    IOP_UT(test_ch_table), IOP_UT(test_ic_checks), IOP_UT(test_layout),
 	    IOP_UT(test_rx_parser), IOP_UT(test_replay_capture))

@@ -40,7 +40,13 @@ def cmd_bad_hdgst():
     hdr = ch(4, 0x01, 72, 0, 76) + bytes(sqe)
     return hdr + struct.pack('<I', crc32c(hdr) ^ 1)
 
+def unknown_admin(cid=3):
+    sqe = bytearray(64); sqe[0] = 0xff; sqe[1] = 0x40
+    struct.pack_into('<H', sqe, 2, cid); sqe[39] = 0x5a
+    return ch(4, 0, 72, 0, 72) + bytes(sqe)
+
 out = {
+    'CMD_UNKNOWN_OPC': unknown_admin(),
     'ICREQ': icreq(),
     'ICREQ_PFV1': icreq(pfv=1),
     'ICREQ_HLEN127': icreq(hlen=127),

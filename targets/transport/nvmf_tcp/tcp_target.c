@@ -120,6 +120,7 @@ struct tgt_conn {
 	uint64_t term_deadline;
 	atomic_int msgs;        /* reactor messages still referring to this connection */
 	atomic_bool disconnect_req;
+	int disc_reason;        /* reason given by the core's disconnect request */
 	struct tgt_conn *next;
 	char peer[64];
 	/* Separate buffers: an ICResp may still be queued when a TermReq follows it. */
@@ -773,8 +774,11 @@ conn_disconnect_msg(void *arg)
 	struct tgt_conn *c = arg;
 
 	if (c->state != CONN_DEAD) {
-		IOP_NOTICE("%s: controller asked to drop the connection", c->peer);
-		conn_close(c, "disconnect requested by the controller");
+		if (c->disc_reason == -ETIMEDOUT) {
+			IOP_NOTICE("%s: keep-alive timeout: dropping the connection", c->peer);
+		}
+		conn_close(c, c->disc_reason == -ETIMEDOUT ? "keep-alive timeout"
+							     : "controller torn down or reset");
 	}
 	atomic_fetch_sub(&c->msgs, 1);
 }
@@ -788,6 +792,7 @@ conn_qp_disconnect(struct iop_nvme_qpair *qp, void *ctx, int reason)
 	if (atomic_exchange(&c->disconnect_req, true)) {
 		return;
 	}
+	c->disc_reason = reason;
 	atomic_fetch_add(&c->msgs, 1);
 	if (iop_reactor_call(c->pg->r, conn_disconnect_msg, c)) {
 		atomic_fetch_sub(&c->msgs, 1);

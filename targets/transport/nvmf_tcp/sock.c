@@ -156,8 +156,9 @@ nvmf_tcp_sock_listen(const char *host, int port, int *port_out)
 		socklen_t sl = sizeof(ss);
 
 		getsockname(fd, (struct sockaddr *)&ss, &sl);
-		*port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-							     : ((struct sockaddr_in *)&ss)->sin_port);
+		*port_out = ntohs(ss.ss_family == AF_INET6
+					  ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					  : ((struct sockaddr_in *)&ss)->sin_port);
 	}
 	return fd;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* NVMe/TCP initiator (host): ICReq, capsules, R2T/H2CData, C2HData over one connection per queue. */
+/* NVMe/TCP initiator (host): ICReq, capsules, R2T/H2CData, C2HData; one connection per queue. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -440,7 +440,8 @@ ini_on_hdr(struct ini_conn *c)
 	case NVME_TCP_PDU_C2H_TERM_REQ: {
 		const struct nvme_tcp_term_req *t = (const void *)ch;
 
-		IOP_ERR("queue %u: controller terminated the connection: FES %u (%s) FEI %u", c->qid,
+		IOP_ERR("queue %u: controller terminated the connection: FES %u (%s) FEI %u",
+			c->qid,
 			t->fes, nvmf_tcp_fes_name(t->fes), t->fei);
 		ini_conn_fail(c, -EPROTO, NULL, NULL, 0);
 		break;
@@ -946,7 +947,8 @@ ini_poll(struct iop_queue *q, unsigned int max, unsigned int timeout_us)
 
 static const struct iop_initiator_ops nvmf_tcp_initiator_ops = {
 	.scheme = "nvmf-tcp",
-	.help = "NVMe/TCP host: nvmf-tcp://HOST:PORT/SUBNQN[?k=v&k=v]; --opts hdgst=1,ddgst=1,hostnqn=NQN,"
+	.help = "NVMe/TCP host: nvmf-tcp://HOST:PORT/SUBNQN[?k=v&k=v]; --opts hdgst=1,ddgst=1,"
+		"hostnqn=NQN,"
 		"hpda=0,maxr2t=0,sqfc_disable=1,in_capsule=0",
 	.open = ini_open,
 	.close = ini_close,

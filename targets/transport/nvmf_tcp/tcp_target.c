@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* NVMe/TCP target: listener, poll groups on reactors, connections moving capsules to the NVMe core. */
+/* NVMe/TCP target: listener, poll groups on reactors, connections carrying capsules to the core. */
 #include <errno.h>
 #include <netdb.h>
 #include <stdatomic.h>
@@ -261,7 +261,8 @@ treq_done(struct iop_nvme_req *nreq)
 		bool success = iop_nvme_qpair_sqfc_disabled(c->qp);
 		struct nvme_tcp_data_hdr *h = (void *)r->hdr;
 		uint32_t hl = nvmf_tcp_ch_fill(h, NVME_TCP_PDU_C2H_DATA,
-					       NVME_TCP_F_LAST_PDU | (success ? NVME_TCP_F_SUCCESS : 0),
+					       NVME_TCP_F_LAST_PDU |
+						       (success ? NVME_TCP_F_SUCCESS : 0),
 					       NVME_TCP_DATA_HLEN, c->hdgst, c->ddgst,
 					       r->n.data_len, c->hpda);
 
@@ -1224,7 +1225,8 @@ tgt_destroy(struct iop_target *base)
 
 static const struct iop_target_ops nvmf_tcp_target_ops = {
 	.scheme = "nvmf-tcp",
-	.help = "NVMe/TCP target: nvmf-tcp://ADDR:PORT/SUBNQN[?k=v&k=v]; --opts in_capsule=8k,max_h2c_data=128k,"
+	.help = "NVMe/TCP target: nvmf-tcp://ADDR:PORT/SUBNQN[?k=v&k=v]; --opts in_capsule=8k,"
+		"max_h2c_data=128k,"
 		"max_io=128k,queue_depth=128,cpda=0,hdgst=1,ddgst=1,kato=0",
 	.create = tgt_create,
 	.run = tgt_run,

@@ -89,7 +89,7 @@ static const struct ch_case g_ch_cases[] = {
 	{"r2t to ctrl", true, true, false, false, {9, 0, 24, 0, 24}, -EPROTO, FES_HF, 0, 0},
 	{"cmd to host", false, true, false, false, {CMD, 0, 72, 0, 72}, -EPROTO, FES_HF, 0, 0},
 	/* 3: sequence */
-	{"cmd before icreq", true, false, false, false, {CMD, 0, 72, 0, 72}, -EPROTO, FES_SEQ, 0, 0},
+	{"cmd pre-IC", true, false, false, false, {CMD, 0, 72, 0, 72}, -EPROTO, FES_SEQ, 0, 0},
 	{"icreq twice", true, true, false, false, {0, 0, 128, 0, 128}, -EPROTO, FES_SEQ, 0, 0},
 	/* 4: flags */
 	{"cmd LAST flag", true, true, false, false, {CMD, 4, 72, 0, 72}, -EPROTO, FES_HF, 1, 0},
@@ -107,8 +107,8 @@ static const struct ch_case g_ch_cases[] = {
 	{"icreq hlen 127", true, false, false, false, {0, 0, 127, 0, 128}, -EPROTO, FES_HF, 2, 0},
 	{"h2c hlen 28", true, true, false, false, {H2CD, 0, 28, 28, 28 + 64}, -EPROTO, FES_HF, 2, 0},
 	/* 6: pdo */
-	{"pdo in header", true, true, false, false, {CMD, 0, 72, 16, 72 + 64}, -EPROTO, FES_HF, 3, 0},
-	{"pdo unaligned", true, true, false, false, {CMD, 0, 72, 74, 74 + 64}, -EPROTO, FES_HF, 3, 0},
+	{"pdo in hdr", true, true, false, false, {CMD, 0, 72, 16, 72 + 64}, -EPROTO, FES_HF, 3, 0},
+	{"pdo align", true, true, false, false, {CMD, 0, 72, 74, 74 + 64}, -EPROTO, FES_HF, 3, 0},
 	{"pdo w/o data", true, true, false, false, {CMD, 0, 72, 72, 72}, -EPROTO, FES_HF, 3, 0},
 	{"pdo past plen", true, true, false, false, {CMD, 0, 72, 200, 100}, -EPROTO, FES_HF, 3, 0},
 	{"pdo hides hdgst", true, true, true, false, {CMD, 1, 72, 72, 76 + 64}, -EPROTO, FES_HF, 3,

@@ -488,6 +488,6 @@ test_uri_query(void)
 	CU_ASSERT_NOT_EQUAL(nvmf_tcp_uri_query(p3, g_q_tbl, &o, err, sizeof(err)), 0);
 }
 
-IOP_UT_MAIN("nvmf_tcp_pdu", IOP_UT(test_uri_query), IOP_UT(test_crc32c_vectors), IOP_UT(test_hdgst_from_capture),
-	    IOP_UT(test_ch_table), IOP_UT(test_ic_checks), IOP_UT(test_layout),
+IOP_UT_MAIN("nvmf_tcp_pdu", IOP_UT(test_uri_query), IOP_UT(test_crc32c_vectors),
+	    IOP_UT(test_hdgst_from_capture), IOP_UT(test_ch_table), IOP_UT(test_ic_checks), IOP_UT(test_layout),
 	    IOP_UT(test_rx_parser), IOP_UT(test_replay_capture))

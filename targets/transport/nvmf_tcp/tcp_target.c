@@ -414,6 +414,10 @@ conn_capsule(struct tgt_conn *c, const struct nvme_tcp_capsule_cmd *pdu)
 		if (!nvmf_tcp_tx_room(&c->tx, 1)) {
 			nvmf_tcp_tx_flush(&c->tx, c->fd, c->rec.f ? &c->rec : NULL,
 					  NVMF_TCP_DIR_C2H);
+			if (!nvmf_tcp_tx_room(&c->tx, 1)) {
+				conn_close(c, "send queue overflow");
+				return;
+			}
 		}
 		nvmf_tcp_tx_add(&c->tx, h, hl, NULL);
 		return;

@@ -39,4 +39,9 @@ start_target tgt2 --backend malloc:size=16M --opts max_h2c_data=16k,in_capsule=1
 run h2c16k --rw write --bs 64k --iodepth 2 --size 4M --verify 1 --opts hdgst=1,ddgst=1,hpda=7
 grep -q "descriptor\|error" "$TMP/h2c16k.log" && fail "h2c16k logged errors"
 stop_target
+# 6: two namespaces: --nsid 2 reaches the second (8 MiB, 4 KiB blocks)
+start_target tgt3 --backend malloc:size=16M --backend malloc:size=8M,bs=4096
+run ns2 --nsid 2 --rw randwrite --bs 4k --verify 1
+grep -q '"size": *8388608' "$TMP/ns2.json" || fail "ns2: not the 8 MiB namespace"
+stop_target
 echo PASS

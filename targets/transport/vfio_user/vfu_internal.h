@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vfio-user transport internals shared by its files: framing, validation, DMA table, trace, PCI. */
+#ifndef IOPATH_VFU_INTERNAL_H
+#define IOPATH_VFU_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <pthread.h>
+#include "iopath/vfio_user_spec.h"
+
+#define VFU_MAX_FDS        32u   /* fds we accept in one message (our max_msg_fds) */
+#define VFU_MAX_MSG        (VFIO_USER_DEF_MAX_DATA_XFER + 4096u) /* largest message we read */
+#define VFU_RECV_TIMEOUT_S 2     /* a started message must finish arriving within this */
+
+/* ---- framing (msg.c) ---- */
+
+/** One received message. payload points into buf; fds are owned until vfu_msg_reset. */
+struct vfu_msg {
+	struct vfio_user_hdr hdr;
+	uint8_t *payload;
+	uint32_t len;          /* payload bytes */
+	int fds[VFU_MAX_FDS];
+	unsigned int nfds;
+	uint8_t *buf;
+	size_t cap;
+	bool truncated;        /* msg_size > max: payload was discarded (len = 0) */
+};
+
+void vfu_msg_init(struct vfu_msg *m);
+/** Close unclaimed fds (entries still >= 0) and forget them. */
+void vfu_msg_reset(struct vfu_msg *m);
+void vfu_msg_fini(struct vfu_msg *m);
+
+/**
+ * Read one whole message from a stream socket (blocking; the socket should have a receive
+ * timeout). A msg_size below 16 is reported as a header-only message with hdr.msg_size kept so
+ * the caller can answer EINVAL; a msg_size above max is drained and flagged truncated.
+ * \return 0, -ECONNRESET on EOF at a message boundary, -EPROTO on EOF or timeout inside a
+ * message, -EBADMSG when more fds than VFU_MAX_FDS arrived, other negative errno.
+ */
+int vfu_msg_recv(int sock, struct vfu_msg *m, uint32_t max);
+
+/**
+ * Send header + up to two payload pieces (+ fds as SCM_RIGHTS) as one message. hdr->msg_size
+ * is filled in. \return 0 or negative errno (-EPIPE when the peer is gone).
+ */
+int vfu_msg_send(int sock, struct vfio_user_hdr *hdr, const void *p1, size_t l1, const void *p2,
+		 size_t l2, const int *fds, unsigned int nfds);
+
+/* ---- validation (proto.c) ---- */
+
+/**
+ * Check a command's header and payload length against the spec (fixed sizes, argsz, region
+ * access counts vs max_data_xfer). \return 0 or the errno to put in the error reply.
+ */
+int vfu_cmd_check(const struct vfio_user_hdr *hdr, const void *payload, uint32_t len,
+		  unsigned int nfds, uint32_t max_xfer);
+
+/** Peer capabilities from VERSION JSON. */
+struct vfu_caps {
+	uint32_t max_msg_fds;
+	uint32_t max_data_xfer_size;
+	uint32_t max_dma_maps;
+	uint64_t pgsizes;
+	uint32_t migration_pgsize; /* 0: absent */
+};
+/** Defaults of the spec for absent capabilities. */
+void vfu_caps_default(struct vfu_caps *c);
+/**
+ * Parse a VERSION payload (major, minor, optional NUL-terminated JSON). Unknown keys are
+ * ignored; a present key of the wrong type is an error.
+ * \return 0, -EINVAL (short payload, JSON not terminated/not an object, bad field type).
+ */
+int vfu_version_parse(const void *payload, uint32_t len, uint16_t *major, uint16_t *minor,
+		      struct vfu_caps *caps);
+/** Write the JSON capability object for caps into buf. \return length (without NUL) or -ENOSPC. */
+int vfu_caps_json(const struct vfu_caps *caps, char *buf, size_t len);
+
+/* ---- DMA table (dma.c) ---- */
+
+struct vfu_dma_region {
+	uint64_t addr;
+	uint64_t size;
+	uint64_t offset;
+	uint32_t prot;         /* VFIO_USER_F_DMA_REGION_READ/WRITE */
+	int fd;                /* -1: not mappable, use DMA_READ/WRITE messages */
+	uint8_t *map;          /* mmap of fd at offset, NULL when fd < 0 */
+};
+
+struct vfu_dma {
+	struct vfu_dma_region *r; /* sorted by addr, non-overlapping */
+	unsigned int n, cap, max;
+	unsigned int last;        /* index of the last translate hit */
+};
+
+void vfu_dma_init(struct vfu_dma *d, unsigned int max_maps);
+/**
+ * Add a region; fd (consumed on success only) is mmapped when >= 0.
+ * \return 0, -EINVAL (size 0, wraps, bad flags/offset), -EEXIST (overlaps a mapping),
+ * -ENOSPC (max maps), or the mmap errno.
+ */
+int vfu_dma_add(struct vfu_dma *d, uint64_t addr, uint64_t size, uint64_t offset, uint32_t prot,
+		int fd);
+/** Remove the region matching addr/size exactly. \return 0 or -ENOENT. */
+int vfu_dma_remove(struct vfu_dma *d, uint64_t addr, uint64_t size);
+void vfu_dma_remove_all(struct vfu_dma *d);
+/**
+ * Find the region wholly containing [addr, addr+len) that allows the access.
+ * \return the region or NULL (-> Data Transfer Error for the NVMe command).
+ */
+const struct vfu_dma_region *vfu_dma_find(struct vfu_dma *d, uint64_t addr, uint64_t len,
+					  bool write);
+/** Pointer to [addr, len) in mapped memory, or NULL if not entirely inside one mmapped region
+ * with the needed permission. */
+void *vfu_dma_ptr(struct vfu_dma *d, uint64_t addr, uint64_t len, bool write);
+
+/* ---- trace (trace.c) ---- */
+
+struct vfu_trace {
+	FILE *f;
+	uint64_t seq;
+	bool server;           /* which end writes: decides c2s/s2c of sent/received */
+	unsigned int conn;
+	pthread_mutex_t lock;
+};
+
+/** Open path for appending JSON Lines. \return 0 or negative errno. */
+int vfu_trace_open(struct vfu_trace *t, const char *path, bool server);
+void vfu_trace_close(struct vfu_trace *t);
+/** Record one message (hdr + payload bytes, nfds passed). sent: this end sent it. */
+void vfu_trace_msg(struct vfu_trace *t, bool sent, const struct vfio_user_hdr *hdr,
+		   const void *payload, uint32_t len, unsigned int nfds);
+/** Record an event ("connect", "eof", "close", "error"). */
+void vfu_trace_event(struct vfu_trace *t, const char *event, const char *detail);
+
+#endif

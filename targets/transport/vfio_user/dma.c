@@ -126,6 +126,15 @@ vfu_dma_remove_all(struct vfu_dma *d)
 	d->last = 0;
 }
 
+void
+vfu_dma_fini(struct vfu_dma *d)
+{
+	vfu_dma_remove_all(d);
+	free(d->r);
+	d->r = NULL;
+	d->cap = 0;
+}
+
 const struct vfu_dma_region *
 vfu_dma_find(struct vfu_dma *d, uint64_t addr, uint64_t len, bool write)
 {

@@ -106,6 +106,8 @@ int vfu_dma_add(struct vfu_dma *d, uint64_t addr, uint64_t size, uint64_t offset
 /** Remove the region matching addr/size exactly. \return 0 or -ENOENT. */
 int vfu_dma_remove(struct vfu_dma *d, uint64_t addr, uint64_t size);
 void vfu_dma_remove_all(struct vfu_dma *d);
+/** Remove all and free the table. */
+void vfu_dma_fini(struct vfu_dma *d);
 /**
  * Find the region wholly containing [addr, addr+len) that allows the access.
  * \return the region or NULL (-> Data Transfer Error for the NVMe command).
@@ -134,5 +136,48 @@ void vfu_trace_msg(struct vfu_trace *t, bool sent, const struct vfio_user_hdr *h
 		   const void *payload, uint32_t len, unsigned int nfds);
 /** Record an event ("connect", "eof", "close", "error"). */
 void vfu_trace_event(struct vfu_trace *t, const char *event, const char *detail);
+
+
+/* ---- PCI function model (pci.c): config space, BAR layout, MSI-X table/PBA ---- */
+
+/*
+ * Device layout (region indexes of <linux/vfio.h>):
+ *   BAR0 (region 0): 16 KiB, 64-bit memory. 0x0000-0x0fff NVMe controller registers (trapped:
+ *     REGION_READ/WRITE), 0x1000-0x1fff doorbells (sparse mmap of a shared memfd page).
+ *   BAR4 (region 4): 8 KiB, 32-bit memory: MSI-X table at 0, PBA at 0x1000 (trapped).
+ *   config (region 7): 4 KiB PCIe config space: class 010802h, MSI-X cap at 0x40, PCIe cap at
+ *     0x60. Other BARs, ROM and VGA have size 0.
+ */
+#define VFU_BAR0_SIZE      0x4000u
+#define VFU_DB_OFFSET      0x1000u
+#define VFU_DB_SIZE        0x1000u
+#define VFU_BAR4_SIZE      0x2000u
+#define VFU_PBA_OFFSET     0x1000u
+#define VFU_CFG_SIZE       0x1000u
+#define VFU_CAP_MSIX       0x40u
+#define VFU_CAP_PCIE       0x60u
+#define VFU_MAX_VECTORS    64u
+
+struct vfu_pci {
+	uint8_t cfg[VFU_CFG_SIZE];
+	uint8_t wmask[VFU_CFG_SIZE];       /* writable bits of each config byte */
+	uint32_t nvec;
+	uint32_t msix_table[VFU_MAX_VECTORS][4]; /* addr lo, addr hi, data, vector control */
+	uint64_t pba;                      /* pending bits */
+};
+
+/** Build config space with the given IDs and nvec MSI-X vectors (1..VFU_MAX_VECTORS). */
+void vfu_pci_init(struct vfu_pci *p, uint16_t vendor, uint16_t device, uint32_t nvec);
+/** Config space access. \return 0 or -EINVAL (outside the 4 KiB space). */
+int vfu_pci_cfg_access(struct vfu_pci *p, uint64_t off, void *buf, uint32_t count, bool write);
+/** BAR4 (MSI-X table / PBA) access; writes may unmask vectors whose pending bit then fires
+ * through fire(). \return 0 or -EINVAL (outside BAR4 or PBA write). */
+int vfu_pci_msix_access(struct vfu_pci *p, uint64_t off, void *buf, uint32_t count, bool write,
+			void (*fire)(void *arg, uint32_t vec), void *arg);
+bool vfu_pci_msix_enabled(const struct vfu_pci *p);
+/** Interrupt for vector vec: \return true to signal it now, false when masked (set pending). */
+bool vfu_pci_msix_route(struct vfu_pci *p, uint32_t vec);
+/** \return true when INTx may be signalled (MSI-X off, INTx not disabled in COMMAND). */
+bool vfu_pci_intx_allowed(const struct vfu_pci *p);
 
 #endif

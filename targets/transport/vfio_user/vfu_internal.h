@@ -180,4 +180,35 @@ bool vfu_pci_msix_route(struct vfu_pci *p, uint32_t vec);
 /** \return true when INTx may be signalled (MSI-X off, INTx not disabled in COMMAND). */
 bool vfu_pci_intx_allowed(const struct vfu_pci *p);
 
+/* ---- NVMe controller glue (nvme_dev.c): BAR0 registers, doorbells, queues in client memory ---- */
+
+struct iop_target_cfg;
+struct vfu_nvme;
+
+/** What the controller needs from the vfio-user server. */
+struct vfu_nvme_env {
+	struct vfu_dma *dma;            /* client memory: every queue/PRP address is checked here */
+	volatile uint32_t *db;          /* doorbell page (shared memfd, BAR0 + 0x1000) */
+	/** Raise MSI-X vector vec (or INTx when MSI-X is off). */
+	void (*irq)(void *arg, uint32_t vec);
+	void *irq_arg;
+};
+
+/** Create the controller on cfg's backends. \return 0 or negative errno. */
+int vfu_nvme_create(const struct iop_target_cfg *cfg, const struct vfu_nvme_env *env,
+		    struct vfu_nvme **out);
+void vfu_nvme_destroy(struct vfu_nvme *n);
+/** Controller register access, BAR0 offsets 0..0xfff. \return 0 or -EINVAL (bad size/offset). */
+int vfu_nvme_reg_access(struct vfu_nvme *n, uint64_t off, void *buf, uint32_t count, bool write);
+/** Scan doorbells, run commands, reap backend completions, post CQEs. \return work done (>= 0). */
+int vfu_nvme_poll(struct vfu_nvme *n);
+/** Controller reset (DEVICE_RESET, client gone): queues deleted, CC/CSTS cleared, data kept. */
+void vfu_nvme_reset(struct vfu_nvme *n);
+/** DMA map changed (unmap): queues whose memory vanished put the controller in fatal status. */
+void vfu_nvme_dma_changed(struct vfu_nvme *n);
+/** fd that is readable when backend completions are ready (interrupt mode), or -1. */
+int vfu_nvme_wait_fd(struct vfu_nvme *n);
+/** Number of MSI-X vectors the controller wants. */
+uint32_t vfu_nvme_nvec(void);
+
 #endif

@@ -221,9 +221,17 @@ srv_dma_unmap(struct vfu_srv *s)
 		if (u->addr || u->size) {
 			return EINVAL;
 		}
+		vfu_nvme_quiesce(s->nvme);
 		vfu_dma_remove_all(&s->dma);
-	} else if (vfu_dma_remove(&s->dma, u->addr, u->size)) {
-		return ENOENT;
+	} else {
+		if (!vfu_dma_find(&s->dma, u->addr, u->size, false) &&
+		    !vfu_dma_find(&s->dma, u->addr, u->size, true)) {
+			return ENOENT;
+		}
+		vfu_nvme_quiesce(s->nvme);
+		if (vfu_dma_remove(&s->dma, u->addr, u->size)) {
+			return ENOENT;
+		}
 	}
 	vfu_nvme_dma_changed(s->nvme);
 	return srv_reply(s, u, sizeof(*u), NULL, 0, NULL, 0) ? EIO : 0;
@@ -519,7 +527,6 @@ srv_drop_client(struct vfu_srv *s, const char *why)
 	}
 	vfu_nvme_reset(s->nvme);
 	vfu_dma_remove_all(&s->dma);
-	vfu_nvme_dma_changed(s->nvme);
 	srv_irq_close_all(s);
 	vfu_pci_init(&s->pci, s->vendor, s->device, vfu_nvme_nvec());
 	vfu_msg_reset(&s->msg);
@@ -747,7 +754,12 @@ srv_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 			s->irq_fd[i][v] = -1;
 		}
 	}
-	snprintf(s->path, sizeof(s->path), "%s", u.path);
+	if (strlen(u.path) >= sizeof(s->path)) {
+		IOP_ERR("vfio-user: socket path too long (max %zu): %s", sizeof(s->path) - 1, u.path);
+		free(s);
+		return -ENAMETOOLONG;
+	}
+	memcpy(s->path, u.path, strlen(u.path) + 1);
 	s->interrupt = cfg->interrupt;
 	s->vendor = 0x1b36;
 	s->device = 0x0010;

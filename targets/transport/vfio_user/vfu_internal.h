@@ -204,7 +204,9 @@ int vfu_nvme_reg_access(struct vfu_nvme *n, uint64_t off, void *buf, uint32_t co
 int vfu_nvme_poll(struct vfu_nvme *n);
 /** Controller reset (DEVICE_RESET, client gone): queues deleted, CC/CSTS cleared, data kept. */
 void vfu_nvme_reset(struct vfu_nvme *n);
-/** DMA map changed (unmap): queues whose memory vanished put the controller in fatal status. */
+/** Before a DMA unmap: wait until no request holds pointers into client memory. */
+void vfu_nvme_quiesce(struct vfu_nvme *n);
+/** After a DMA unmap: queues whose memory vanished stop the controller (CSTS.CFS). */
 void vfu_nvme_dma_changed(struct vfu_nvme *n);
 /** fd that is readable when backend completions are ready (interrupt mode), or -1. */
 int vfu_nvme_wait_fd(struct vfu_nvme *n);

@@ -213,4 +213,61 @@ int vfu_nvme_wait_fd(struct vfu_nvme *n);
 /** Number of MSI-X vectors the controller wants. */
 uint32_t vfu_nvme_nvec(void);
 
+/* ---- client session (client.c): the VMM end of the socket ---- */
+
+struct vfu_client {
+	int sock;
+	uint16_t next_id;
+	struct vfu_msg msg;           /* last reply (payload valid until the next call) */
+	struct vfu_caps peer;         /* server capabilities */
+	struct vfu_trace *trace;      /* NULL: not recording */
+	pthread_mutex_t lock;         /* one command in flight at a time */
+	/** Serve server->client DMA_READ/WRITE: pointer to [addr, len) or NULL (-> EFAULT). */
+	void *(*dma_ptr)(void *arg, uint64_t addr, uint64_t len, bool write);
+	void *dma_arg;
+};
+
+/** Connect to the server socket at path. \return 0, -ENOENT, -ECONNREFUSED, ... */
+int vfu_client_connect(struct vfu_client *c, const char *path, struct vfu_trace *trace);
+void vfu_client_close(struct vfu_client *c);
+/**
+ * Send a command and wait for its reply, serving DMA_READ/DMA_WRITE requests meanwhile. On
+ * success the reply payload is c->msg.payload/len and its fds c->msg.fds (claim by setting the
+ * slot to -1). \return 0, the negated errno of an error reply, -EPROTO (mismatched reply), or a
+ * transport errno.
+ */
+int vfu_client_call(struct vfu_client *c, uint16_t cmd, const void *p1, size_t l1, const void *p2,
+		    size_t l2, const int *fds, unsigned int nfds);
+/** VERSION negotiation. \return 0, -EPROTO (bad reply), ... */
+int vfu_client_version(struct vfu_client *c);
+/** REGION_READ/WRITE of count bytes. \return 0 or negative errno. */
+int vfu_client_region_read(struct vfu_client *c, uint32_t region, uint64_t off, void *buf,
+			   uint32_t count);
+int vfu_client_region_write(struct vfu_client *c, uint32_t region, uint64_t off, const void *buf,
+			    uint32_t count);
+
+/* ---- client memory arena (hostmem.c): one memfd shared with the server by DMA_MAP ---- */
+
+struct vfu_hostmem {
+	int fd;
+	uint8_t *base;
+	uint64_t size;
+	uint64_t iova;             /* DMA address of base */
+	uint64_t *bitmap;          /* one bit per 4 KiB page, 1 = used */
+	uint64_t npages;
+	uint64_t hint;
+	pthread_mutex_t lock;
+};
+
+/** Create a memfd of size bytes (multiple of 4 KiB) mapped at DMA address iova. */
+int vfu_hostmem_init(struct vfu_hostmem *m, uint64_t size, uint64_t iova);
+void vfu_hostmem_fini(struct vfu_hostmem *m);
+/** Page-aligned, zeroed allocation. \return pointer or NULL (arena full). */
+void *vfu_hostmem_alloc(struct vfu_hostmem *m, size_t len);
+void vfu_hostmem_free(struct vfu_hostmem *m, void *p, size_t len);
+/** DMA address of [p, p+len) or 0 when it is not inside the arena. */
+uint64_t vfu_hostmem_iova(const struct vfu_hostmem *m, const void *p, size_t len);
+/** Pointer for a DMA address range, or NULL outside the arena. */
+void *vfu_hostmem_ptr(const struct vfu_hostmem *m, uint64_t iova, uint64_t len);
+
 #endif

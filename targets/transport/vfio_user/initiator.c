@@ -676,7 +676,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	v->base.size = v->nc.nsze << v->nc.lba_shift;
 	v->base.block_size = 1u << v->nc.lba_shift;
 	v->base.max_io = v->nc.max_xfer ? IOP_MIN(v->nc.max_xfer, INI_MAX_IO) : INI_MAX_IO;
-	snprintf(v->base.desc, sizeof(v->base.desc), "vfio-user %s nsid %u (%s)", u.path,
+	snprintf(v->base.desc, sizeof(v->base.desc), "vfio-user %.80s nsid %u (%s)", u.path,
 		 v->nc.nsid, v->interrupt ? "interrupt" : "polling");
 	*out = &v->base;
 	return 0;

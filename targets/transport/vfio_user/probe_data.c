@@ -98,6 +98,10 @@ data_bench(const struct iop_initiator_ops *ops, struct iop_initiator *ini, struc
 	double c0 = data_cpu_s();
 	int rc = 0;
 
+	if (!slots || nblk == 0 || (hammer && nblk <= o->count)) {
+		fprintf(stderr, "device too small for this run\n");
+		return 1;
+	}
 	for (unsigned int i = 0; i < o->qd; i++) {
 		slots[i].buf = ops->buf_alloc(q, o->bs);
 		if (!slots[i].buf) {
@@ -122,7 +126,9 @@ data_bench(const struct iop_initiator_ops *ops, struct iop_initiator *ini, struc
 			if (hammer && (data_rand(&x) & 1)) {
 				s->io.op = IOP_OP_READ;
 			}
-			s->io.offset = (data_rand(&x) % nblk) * o->bs;
+			/* hammer stays clear of the first --count blocks (kept for verify) */
+			s->io.offset = hammer ? (o->count + data_rand(&x) % (nblk - o->count)) * o->bs
+					      : (data_rand(&x) % nblk) * o->bs;
 			iop_io_set_buf(&s->io, s->buf, o->bs);
 			s->io.cb = data_cb;
 			s->io.cb_arg = s;

@@ -70,6 +70,8 @@ struct vfu_nvme {
 	struct vdev_cq cq[VDEV_NQ];
 	uint16_t live_sq[VDEV_NQ];  /* qids of live SQs, for the hot loop */
 	unsigned int nr_live;
+	uint32_t irq_mask;          /* CQs with new entries since the last interrupt pass */
+	unsigned int nr_del;        /* Delete I/O SQ commands waiting for in-flight I/O */
 	bool fatal;                 /* queue memory vanished: stop fetching until reset */
 	bool draining;              /* completions are dropped, not posted */
 };
@@ -135,6 +137,7 @@ vdev_cq_post(struct vfu_nvme *n, struct vdev_sq *sq, struct vdev_req *r)
 		cq->phase ^= 1;
 	}
 	cq->irq = true;
+	n->irq_mask |= 1u << sq->cqid;
 	return true;
 }
 
@@ -186,9 +189,13 @@ vdev_flush_pending(struct vfu_nvme *n, struct vdev_sq *sq)
 static void
 vdev_flush_irqs(struct vfu_nvme *n)
 {
-	for (uint16_t q = 0; q < VDEV_NQ; q++) {
-		struct vdev_cq *cq = &n->cq[q];
+	uint32_t mask = n->irq_mask;
 
+	n->irq_mask = 0;
+	while (mask) {
+		struct vdev_cq *cq = &n->cq[__builtin_ctz(mask)];
+
+		mask &= mask - 1;
 		if (cq->irq) {
 			cq->irq = false;
 			if (cq->ien && n->env.irq) {
@@ -318,6 +325,7 @@ vdev_drop_queues(struct vfu_nvme *n)
 			if (n->sq[q].del_req) {
 				/* its Delete SQ dies with the admin queue */
 				n->sq[q].del_req = NULL;
+				n->nr_del--;
 			}
 			vdev_sq_destroy(n, &n->sq[q]);
 		}
@@ -325,6 +333,7 @@ vdev_drop_queues(struct vfu_nvme *n)
 	}
 	n->draining = was;
 	n->fatal = false;
+	n->irq_mask = 0;
 	vdev_live_rebuild(n);
 }
 
@@ -440,6 +449,7 @@ vdev_delete_sq(void *ctx, struct iop_nvme_req *req, uint16_t qid)
 		return 0;
 	}
 	sq->del_req = req; /* finished in vfu_nvme_poll once the backend returned everything */
+	n->nr_del++;
 	return IOP_NVME_IN_PROGRESS;
 }
 
@@ -526,19 +536,22 @@ vfu_nvme_poll(struct vfu_nvme *n)
 		}
 	}
 	work += iop_nvme_pg_poll(n->pg);
-	for (uint16_t q = 1; q < VDEV_NQ; q++) {
+	for (uint16_t q = 1; iop_unlikely(n->nr_del) && q < VDEV_NQ; q++) {
 		struct vdev_sq *sq = &n->sq[q];
 
-		if (iop_unlikely(sq->del_req) && !iop_nvme_qpair_inflight(sq->qp)) {
+		if (sq->del_req && !iop_nvme_qpair_inflight(sq->qp)) {
 			struct iop_nvme_req *req = sq->del_req;
 
 			sq->del_req = NULL;
+			n->nr_del--;
 			vdev_sq_destroy(n, sq);
 			iop_nvme_req_complete(req, 0);
 			work++;
 		}
 	}
-	vdev_flush_irqs(n);
+	if (n->irq_mask) {
+		vdev_flush_irqs(n);
+	}
 	return work;
 }
 

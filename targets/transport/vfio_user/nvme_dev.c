@@ -323,9 +323,13 @@ vdev_drop_queues(struct vfu_nvme *n)
 	for (uint16_t q = VDEV_NQ; q-- > 0;) {
 		if (n->sq[q].live || n->sq[q].qp) {
 			if (n->sq[q].del_req) {
-				/* its Delete SQ dies with the admin queue */
+				/* its Delete SQ dies with the admin queue (draining: not posted) */
+				struct iop_nvme_req *req = n->sq[q].del_req;
+
 				n->sq[q].del_req = NULL;
 				n->nr_del--;
+				iop_nvme_req_complete(req, IOP_NVME_STATUS(IOP_NVME_SCT_GENERIC,
+						      IOP_NVME_SC_ABORTED_SQ_DELETION));
 			}
 			vdev_sq_destroy(n, &n->sq[q]);
 		}

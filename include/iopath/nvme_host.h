@@ -30,6 +30,7 @@
 struct iop_nvme_hq_slot {
 	void *ctx;                 /* the iop_io (I/O) or the caller's pointer */
 	uint16_t next_free;
+	uint16_t cid;              /* slot index in bits 11:0, a rotating generation in 15:12 */
 	uint8_t busy;
 	uint8_t is_io;             /* ctx is a struct iop_io */
 };
@@ -40,7 +41,7 @@ struct iop_nvme_hq {
 	uint16_t depth;            /* commands that may be outstanding (<= queue size - 1) */
 	uint16_t outstanding;
 	uint16_t free_head;        /* 0xffff = none */
-	uint16_t gen;              /* rotates CIDs so a stale CQE is detectable */
+	uint16_t gen;              /* rotates CIDs so a stale or duplicate CQE is detectable */
 	struct iop_nvme_hq_slot *slots;
 };
 

@@ -1035,16 +1035,17 @@ struct iop_nvme_health_log {
 	uint8_t percentage_used;
 	uint8_t endu_grp_crit_warn;
 	uint8_t rsvd7[25];
-	uint64_t data_units_read[2];      /* 1000 * 512 bytes units */
-	uint64_t data_units_written[2];
-	uint64_t host_read_commands[2];
-	uint64_t host_write_commands[2];
-	uint64_t controller_busy_time[2];
-	uint64_t power_cycles[2];
-	uint64_t power_on_hours[2];
-	uint64_t unsafe_shutdowns[2];
-	uint64_t media_errors[2];
-	uint64_t num_err_log_entries[2];
+	/* 128-bit little-endian counters (byte arrays: the struct is packed) */
+	uint8_t data_units_read[16];      /* 1000 * 512 bytes units */
+	uint8_t data_units_written[16];
+	uint8_t host_read_commands[16];
+	uint8_t host_write_commands[16];
+	uint8_t controller_busy_time[16];
+	uint8_t power_cycles[16];
+	uint8_t power_on_hours[16];
+	uint8_t unsafe_shutdowns[16];
+	uint8_t media_errors[16];
+	uint8_t num_err_log_entries[16];
 	uint32_t warning_temp_time;
 	uint32_t critical_temp_time;
 	uint16_t temp_sensor[8];

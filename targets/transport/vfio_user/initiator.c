@@ -693,7 +693,9 @@ ini_close(struct iop_initiator *ini)
 	struct vfu_ini *v = (struct vfu_ini *)ini;
 
 	if (v->cl.sock >= 0 && v->admin.sq && v->nc.cc) {
+		/* normal shutdown, then disable so the queues are gone before the memory */
 		iop_nvme_host_shutdown(&ini_host_ops, v, &v->nc);
+		ini_reg_write(v, IOP_NVME_REG_CC, 4, 0);
 	}
 	if (v->cl.sock >= 0 && v->mem.base) {
 		struct vfio_user_dma_unmap um = {.argsz = sizeof(um), .addr = v->mem.iova,

@@ -17,4 +17,4 @@ fi
 "$IOPATH" vfio-user-check bench "$VFU_URI" --qd 8 --secs 1 | tee "$VFU_DIR/bench.json"
 grep -q '"iops":[1-9]' "$VFU_DIR/bench.json" || vfu_fail "bench did no I/O"
 kill -0 "$VFU_TGT_PID" || vfu_fail "target died"
-echo PASS
+vfu_finish

@@ -9,4 +9,4 @@ vfu_start_target --backend malloc:size=32M --interrupt
 grep -q '"iops":[1-9]' "$VFU_DIR/b.json" || vfu_fail "no I/O in interrupt mode"
 # A polling client against the interrupt-mode server still works (server scans doorbells).
 "$IOPATH" vfio-user-check verify "$VFU_URI" --seed 3 --count 64 || vfu_fail "polling client"
-echo PASS
+vfu_finish

@@ -21,4 +21,4 @@ grep -q "gone" "$VFU_DIR/target.err" || vfu_fail "target did not notice the dead
 "$IOPATH" vfio-user-check write "$VFU_URI" --seed 22 --count 64 || vfu_fail "write after"
 "$IOPATH" vfio-user-check verify "$VFU_URI" --seed 22 --count 64 || vfu_fail "verify after"
 kill -0 "$VFU_TGT_PID" || vfu_fail "target died"
-echo PASS
+vfu_finish

@@ -7,4 +7,4 @@ vfu_start_target --backend malloc:size=16M
 "$IOPATH" vfio-user-check write "$VFU_URI" --seed 9 --count 64 || vfu_fail "good client write"
 "$IOPATH" vfio-user-check verify "$VFU_URI" --seed 9 --count 64 || vfu_fail "good client verify"
 kill -0 "$VFU_TGT_PID" || vfu_fail "target died"
-echo PASS
+vfu_finish

@@ -31,6 +31,21 @@ vfu_start_target() {
 	exit 1
 }
 
+# vfu_finish: stop the target with SIGTERM; it must exit 0 with no sanitizer report.
+vfu_finish() {
+	kill -TERM "$VFU_TGT_PID" 2>/dev/null
+	wait "$VFU_TGT_PID"
+	local rc=$?
+	if [ $rc -ne 0 ]; then
+		vfu_fail "target exit status $rc"
+	fi
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' "$VFU_DIR/target.err"; then
+		vfu_fail "sanitizer report in the target"
+	fi
+	[ -e "$VFU_SOCK" ] && vfu_fail "socket file left behind"
+	echo PASS
+}
+
 vfu_fail() {
 	echo "FAIL: $*"
 	echo "--- target stderr"; tail -n 30 "$VFU_DIR/target.err"

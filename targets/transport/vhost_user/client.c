@@ -284,6 +284,12 @@ static void vhuc_queue_close(struct iop_queue *qq);
 static int vhuc_submit(struct iop_queue *qq, struct iop_io *io);
 static int vhuc_poll(struct iop_queue *qq, unsigned int max, unsigned int timeout_us);
 
+static void
+vhuc_probe_cb(struct iop_io *io)
+{
+	*(bool *)io->cb_arg = true;
+}
+
 /* vhost-user-scsi: find the LUN's geometry with a synchronous READ CAPACITY(16). */
 static int
 vhuc_scsi_probe(struct vhuc *c)
@@ -292,6 +298,7 @@ vhuc_scsi_probe(struct vhuc *c)
 	struct vhuc_queue *q;
 	struct iop_io io = {0};
 	uint8_t *buf;
+	bool done = false;
 	int rc, n = 0;
 
 	rc = vhuc_queue_open(&c->base, 0, 1, &qq);
@@ -306,15 +313,16 @@ vhuc_scsi_probe(struct vhuc *c)
 	}
 	io.op = IOP_OP_MAX; /* marker: READ CAPACITY */
 	iop_io_set_buf(&io, buf, 32);
-	io.status = 1;
+	io.cb = vhuc_probe_cb;
+	io.cb_arg = &done;
 	rc = vhuc_submit(qq, &io);
-	for (uint64_t t0 = iop_now_ns(); !rc && n == 0 && iop_now_ns() - t0 < 5000000000ull;) {
+	for (uint64_t t0 = iop_now_ns(); !rc && !done && iop_now_ns() - t0 < 5000000000ull;) {
 		n = vhuc_poll(qq, 1, 1000);
 		if (n < 0) {
 			rc = n;
 		}
 	}
-	if (!rc && n == 0) {
+	if (!rc && !done) {
 		rc = -ETIMEDOUT;
 	}
 	if (!rc && io.status) {

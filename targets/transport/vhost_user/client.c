@@ -117,8 +117,12 @@ vhuc_call(struct vhuc *c, uint32_t req, const void *payload, uint32_t size, cons
 	m->hdr.request = req;
 	m->hdr.flags = VHU_FLAG_VERSION | (ack ? VHU_FLAG_NEED_REPLY : 0);
 	m->hdr.size = size;
-	memcpy(&m->p, payload, size);
-	memcpy(m->fds, fds, sizeof(int) * nfds);
+	if (size) {
+		memcpy(&m->p, payload, size);
+	}
+	if (nfds) {
+		memcpy(m->fds, fds, sizeof(int) * nfds);
+	}
 	m->nfds = nfds;
 	rc = vhu_send(c->fd, m);
 	if (rc || (!has_reply && !ack)) {

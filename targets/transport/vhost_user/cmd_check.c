@@ -135,14 +135,14 @@ chk_wait_slot(struct chk *k, bool interrupt, struct chk_slot **out)
 }
 
 static int
-chk_verify(struct chk *k, bool interrupt, struct iop_initiator *ini)
+chk_verify(struct chk *k, bool interrupt, struct iop_initiator *ini, bool read_only)
 {
 	struct chk_slot *s;
 	int rc;
 
 	/* pass 0 writes every block, a flush follows, pass 1 reads back; reads are compared
 	 * as they complete (chk_wait_slot) */
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = read_only ? 1 : 0; pass < 2; pass++) {
 		for (uint64_t b = 0; b < k->blocks; b++) {
 			rc = chk_wait_slot(k, interrupt, &s);
 			if (rc) {
@@ -172,8 +172,9 @@ chk_verify(struct chk *k, bool interrupt, struct iop_initiator *ini)
 			chk_wait_slot(k, interrupt, NULL);
 		}
 	}
-	printf("verify: %llu blocks of %u bytes written and read back, %llu mismatches, "
-	       "%llu I/O errors\n", (unsigned long long)k->blocks, k->bs, (unsigned long long)k->bad,
+	printf("verify: %llu blocks of %u bytes %s, %llu mismatches, %llu I/O errors\n",
+	       (unsigned long long)k->blocks, k->bs,
+	       read_only ? "read back" : "written and read back", (unsigned long long)k->bad,
 	       (unsigned long long)k->errors);
 	/* an out-of-range read must fail, not hang or succeed */
 	rc = chk_wait_slot(k, interrupt, &s);
@@ -238,7 +239,8 @@ chk_main(int argc, char **argv)
 		{"mode", required_argument, NULL, 'm'}, {"time", required_argument, NULL, 't'},
 		{"region", required_argument, NULL, 'R'}, {"interrupt", no_argument, NULL, 'i'},
 		{"opts", required_argument, NULL, 'o'}, {"nsid", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{"seed", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct iop_initiator_cfg cfg = {.nr_queues = 1, .queue_depth = 1};
 	const char *mode = "verify";
@@ -249,7 +251,7 @@ chk_main(int argc, char **argv)
 	int c, rc, ret = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "q:s:m:t:R:io:n:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "q:s:m:t:R:io:n:S:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'q': k.qd = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 's': k.bs = (unsigned int)strtoul(optarg, NULL, 0); break;
@@ -259,12 +261,15 @@ chk_main(int argc, char **argv)
 		case 'i': cfg.interrupt = true; break;
 		case 'o': cfg.opts = optarg; break;
 		case 'n': cfg.nsid = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'S': k.seed = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'h':
 		default:
 			fprintf(c == 'h' ? stdout : stderr,
-				"usage: iopath vhost-check URI [--mode verify|randread|randwrite] "
+				"usage: iopath vhost-check URI [--mode verify|check|randread|randwrite] "
 				"[--qd N] [--bs BYTES] [--time S] [--region SIZE] [--interrupt] "
-				"[--opts K=V] [--nsid N]\n");
+				"[--opts K=V] [--nsid N] [--seed N]\n"
+				"  verify: write a pattern over --region, flush, read back, compare;\n"
+				"  check: only read back and compare (data written by an earlier verify)\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -305,8 +310,8 @@ chk_main(int argc, char **argv)
 	if (!k.blocks) {
 		goto out_queue;
 	}
-	if (!strcmp(mode, "verify")) {
-		rc = chk_verify(&k, cfg.interrupt, ini);
+	if (!strcmp(mode, "verify") || !strcmp(mode, "check")) {
+		rc = chk_verify(&k, cfg.interrupt, ini, !strcmp(mode, "check"));
 	} else if (!strcmp(mode, "randread") || !strcmp(mode, "randwrite")) {
 		rc = chk_perf(&k, cfg.interrupt, !strcmp(mode, "randwrite"), seconds);
 	} else {

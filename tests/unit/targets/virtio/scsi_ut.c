@@ -186,8 +186,11 @@ test_capacity_rw(void)
 	r16[9] = (NBLK - 2) & 0xff;
 	CU_ASSERT_EQUAL(cmd(0, r16, 16, 0, 2048), IOP_SCSI_CHECK_CONDITION);
 	assert_sense(IOP_SK_ILLEGAL_REQUEST, 0x21);
-	CU_ASSERT_EQUAL(cmd(0, (const uint8_t *)"\x88\0\xff\xff\xff\xff\xff\xff\xff\xff\0\0\0\1",
-			    16, 0, 512), IOP_SCSI_CHECK_CONDITION);
+	{
+		uint8_t huge[16] = {0x88, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1};
+
+		CU_ASSERT_EQUAL(cmd(0, huge, 16, 0, 512), IOP_SCSI_CHECK_CONDITION);
+	}
 	assert_sense(IOP_SK_ILLEGAL_REQUEST, 0x21);
 	/* Test: data-in buffer too small -> OVERRUN */
 	r16[8] = r16[9] = 0;

@@ -47,14 +47,13 @@ setup(bool event_idx)
 static void
 test_chain(void)
 {
-	struct iop_vdrv_sg sg[3] = {
-		{gpa(g_mem + 65536), 16, false},
-		{gpa(g_mem + 69632), 4096, true},
-		{gpa(g_mem + 73728), 1, true},
-	};
+	struct iop_vdrv_sg sg[3];
 	uint32_t len = 0;
 
 	setup(false);
+	sg[0] = (struct iop_vdrv_sg){gpa(g_mem + 65536), 16, false};
+	sg[1] = (struct iop_vdrv_sg){gpa(g_mem + 69632), 4096, true};
+	sg[2] = (struct iop_vdrv_sg){gpa(g_mem + 73728), 1, true};
 	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), 0);
 	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, sg, 3, (void *)0x1), 0);
 	iop_vdrv_publish(&g_drv);

@@ -15,7 +15,7 @@ qsd() { # SOCK BLOCKDEV-ARGS...
 	cat "$VH_DIR/qsd.log"; fail "qemu-storage-daemon did not start"
 }
 S=$VH_DIR/qsd.sock
-qsd "$S" --blockdev driver=null-co,node-name=n0,size=1G,read-zeroes=on
+qsd "$S" --blockdev driver=null-co,node-name=n0,size=1073741824,read-zeroes=on
 "$IOPATH" vhost-check "vhost-user-blk://$S" --mode randread --qd 1 --time 0.5 | tee "$VH_DIR/n" || fail "randread on null-co"
 grep -q "1073741824 bytes" "$VH_DIR/n" || fail "capacity from GET_CONFIG"
 "$IOPATH" vhost-check "vhost-user-blk://$S" --mode randwrite --qd 16 --time 0.5 || fail "randwrite on null-co"

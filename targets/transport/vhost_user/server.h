@@ -66,6 +66,7 @@ struct vhu_class {
 	/** Number of vrings a front end may use. */
 	unsigned int (*max_vrings)(struct vhu_tgt *t);
 	size_t req_size;
+	bool config_space;        /* offer VHOST_USER_PROTOCOL_F_CONFIG */
 	/** Pop and start requests of vr (reactor thread). \return requests handled. */
 	int (*process)(struct vhu_conn *c, struct vhu_vring *vr);
 	/** Optional: ring vr just started (event queue bookkeeping). */

@@ -352,6 +352,7 @@ vhu_reply(struct vhu_conn *c, struct vhu_msg *m, uint32_t size)
 	m->hdr.flags = VHU_FLAG_VERSION | VHU_FLAG_REPLY;
 	m->hdr.size = size;
 	m->nfds = 0;
+	vhu_trace_msg(c->tgt->trace, c->id, false, m);
 	rc = vhu_send(c->fd, m);
 	if (rc) {
 		IOP_ERR("conn %u: cannot send reply: %s", c->id, strerror(-rc));

@@ -10,6 +10,7 @@
 #include "iopath/reactor.h"
 #include "iopath/target.h"
 #include "targets/transport/vhost_user/proto.h"
+#include "targets/transport/vhost_user/trace.h"
 #include "targets/virtio/blk.h"
 #include "targets/virtio/mem.h"
 #include "targets/virtio/scsi.h"
@@ -113,6 +114,7 @@ struct vhu_tgt {
 	char ctl_path[120];
 	int lfd;
 	int ctlfd;
+	struct vhu_trace *trace;  /* --trace FILE, or NULL */
 	bool interrupt;
 	bool read_only;
 	unsigned int queues;      /* request queues (blk: all vrings; scsi: vrings - 2) */

@@ -1,0 +1,10 @@
+# conformance/: rule catalog, trace readers, passive checker, probes, replay, `iopath conform`.
+SRCS += conformance/cmd_conform.c conformance/cmd_check.c conformance/cmd_rules.c \
+	conformance/rules/rules.c conformance/rules/nvme_tcp_rules.c \
+	conformance/rules/fabrics_rules.c conformance/rules/vfio_user_rules.c \
+	conformance/rules/vhost_user_rules.c \
+	conformance/check/verdict.c conformance/check/report.c conformance/check/nvme_tcp_check.c \
+	conformance/check/vfio_user_check.c conformance/check/vhost_user_check.c \
+	conformance/trace/pcap_tcp.c conformance/trace/nvme_tcp_pdu.c conformance/trace/crc32c.c \
+	conformance/trace/jsonl.c conformance/cmd_stubs_tmp.c
+LIBS += -lpcap -lisal -ljson-c

@@ -39,7 +39,7 @@ static const struct iop_rule nvme_tcp_rules[] = {
 	{"TCP-016", S, "PDU Header / PDO", M, B,
 	 "PDO is 0 for a PDU without data, else at least HLEN plus the header digest; bad PDO gets FES 01h"},
 	{"TCP-017", S, "PDU Data Alignment (HPDA/CPDA)", M, P,
-	 "PDO of a data-carrying PDU is a multiple of the receiver's alignment ((HPDA|CPDA)+1)*4"},
+	 "PDO of a data-carrying PDU is a multiple of the receiver's alignment (HPDA or CPDA + 1) * 4"},
 	{"TCP-018", S, "Header Digest", M, P,
 	 "After ICResp, HDGSTF is set on every CapsuleCmd/Resp, H2CData, C2HData and R2T iff negotiated"},
 	{"TCP-019", S, "Data Digest", M, P,

@@ -10,6 +10,7 @@
 #include "conformance/check/nvme_tcp_check.h"
 #include "conformance/check/verdict.h"
 #include "conformance/conform_internal.h"
+#include "conformance/rules/rules.h"
 #include "conformance/trace/jsonl.h"
 #include "conformance/trace/nvme_tcp_pdu.h"
 #include "conformance/trace/pcap_tcp.h"
@@ -114,6 +115,70 @@ check_jsonl(const char *path, const char *filter, struct iop_conf_verdicts *v)
 	return rc;
 }
 
+/*
+ * Expectations file: one "RULE VERDICT [at N]" per line ('#' comments), VERDICT one of pass,
+ * fail, not-exercised; "at N" requires a stored failure at frame N (pcap) or seq N (jsonl).
+ * Every listed verdict must match, and no unlisted MUST rule may fail.
+ * \return number of mismatches (printed), or -errno when the file cannot be read.
+ */
+static int
+check_expect(const struct iop_conf_verdicts *v, const char *path)
+{
+	bool listed[1024] = {false};
+	char line[512];
+	int bad = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char id[16], verdict[32];
+		long long at = -1;
+		int idx, n;
+
+		*strchrnul(line, '#') = '\0';
+		n = sscanf(line, "%15s %31s at %lld", id, verdict, &at);
+		if (n < 2) {
+			continue;
+		}
+		idx = iop_rule_index(id);
+		if (idx < 0 || idx >= 1024) {
+			printf("expect: unknown rule %s\n", id);
+			bad++;
+			continue;
+		}
+		listed[idx] = true;
+		if (strcmp(iop_conf_verdict_str(v, (size_t)idx), verdict)) {
+			printf("expect: %s is %s, expected %s\n", id, iop_conf_verdict_str(v, (size_t)idx),
+			       verdict);
+			bad++;
+		} else if (at >= 0) {
+			const struct iop_conf_rule_state *st = &v->st[idx];
+			bool found = false;
+
+			for (unsigned int k = 0; k < st->nstored; k++) {
+				found |= (int64_t)st->fails[k].pos.frame == at || st->fails[k].pos.seq == at;
+			}
+			if (!found) {
+				printf("expect: %s has no failure at %lld\n", id, at);
+				bad++;
+			}
+		}
+	}
+	fclose(f);
+	for (size_t i = 0; i < v->nrules && i < 1024; i++) {
+		const struct iop_rule *r = iop_rule_at(i);
+
+		if (!listed[i] && v->st[i].fail && r->level == IOP_RULE_MUST &&
+		    iop_rule_matches(r, v->filter)) {
+			printf("expect: unexpected failure of %s\n", r->id);
+			bad++;
+		}
+	}
+	return bad;
+}
+
 int
 iop_conform_check_main(int argc, char **argv)
 {
@@ -124,10 +189,11 @@ iop_conform_check_main(int argc, char **argv)
 		{"pdus", no_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"expect", required_argument, NULL, 'e'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *json = NULL, *filter = NULL, *path;
+	const char *json = NULL, *filter = NULL, *expect = NULL, *path;
 	struct iop_conf_verdicts v;
 	bool pdus = false, verbose = false, quiet = false;
 	int c, port = 0, kind, rc;
@@ -153,9 +219,14 @@ iop_conform_check_main(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'e':
+			expect = optarg;
+			break;
 		case 'h':
 			printf("usage: iopath conform check TRACE [--json REPORT] [--rules PREFIX,...]\n"
-			       "       [--port N] [--pdus] [-v|--verbose] [-q|--quiet]\n"
+			       "       [--port N] [--pdus] [--expect FILE] [-v|--verbose] [-q|--quiet]\n"
+			       "  --expect FILE  compare with expected verdicts (RULE VERDICT [at N] lines);\n"
+			       "                 exit 0 only when they match and no other MUST rule fails\n"
 			       "  --pdus   print frame/PDU types/digest verdicts (tshark -T fields shape)\n"
 			       "           instead of the rule table\n");
 			return 0;
@@ -193,7 +264,18 @@ iop_conform_check_main(int argc, char **argv)
 		fprintf(stderr, "iopath conform check: cannot write %s\n", json);
 		rc = 1;
 	}
-	rc = rc ? rc : iop_conf_must_failures(&v) ? 1 : 0;
+	if (expect) {
+		int bad = check_expect(&v, expect);
+
+		if (bad < 0) {
+			fprintf(stderr, "iopath conform check: %s: %s\n", expect, strerror(-bad));
+		} else {
+			printf("expectations %s: %s\n", expect, bad ? "MISMATCH" : "met");
+		}
+		rc = rc ? rc : bad ? 1 : 0;
+	} else {
+		rc = rc ? rc : iop_conf_must_failures(&v) ? 1 : 0;
+	}
 	iop_conf_fini(&v);
 	return rc;
 }

@@ -1,5 +1,5 @@
 # conformance/: rule catalog, trace readers, passive checker, probes, replay, `iopath conform`.
-SRCS += conformance/cmd_conform.c conformance/cmd_check.c conformance/cmd_rules.c \
+SRCS += conformance/cmd_conform.c conformance/cmd_check.c conformance/cmd_rules.c conformance/cmd_table.c \
 	conformance/rules/rules.c conformance/rules/nvme_tcp_rules.c \
 	conformance/rules/fabrics_rules.c conformance/rules/vfio_user_rules.c \
 	conformance/rules/vhost_user_rules.c \
@@ -8,3 +8,9 @@ SRCS += conformance/cmd_conform.c conformance/cmd_check.c conformance/cmd_rules.
 	conformance/trace/pcap_tcp.c conformance/trace/nvme_tcp_pdu.c conformance/trace/crc32c.c \
 	conformance/trace/jsonl.c conformance/cmd_stubs_tmp.c
 LIBS += -lpcap -lisal -ljson-c
+
+# `make conformance`: check every trace in conformance/traces/, probe every in-tree target this
+# build can start, print the rules x implementations table; non-zero when a MUST rule fails.
+conformance: all
+	@BUILD=$(BUILD) IOPATH=$(IOPATH) conformance/run_conformance.sh
+.PHONY: conformance

@@ -6,7 +6,10 @@ SRCS += conformance/cmd_conform.c conformance/cmd_check.c conformance/cmd_rules.
 	conformance/check/verdict.c conformance/check/report.c conformance/check/nvme_tcp_check.c \
 	conformance/check/vfio_user_check.c conformance/check/vhost_user_check.c \
 	conformance/trace/pcap_tcp.c conformance/trace/nvme_tcp_pdu.c conformance/trace/crc32c.c \
-	conformance/trace/jsonl.c conformance/cmd_stubs_tmp.c
+	conformance/trace/jsonl.c
+SRCS += conformance/cmd_probe.c conformance/probe/probe.c conformance/probe/nvmf_tcp_client.c \
+	conformance/probe/probe_nvmf_tcp.c conformance/probe/vfio_user_client.c \
+	conformance/probe/probe_vfio_user.c conformance/cmd_replay.c
 LIBS += -lpcap -lisal -ljson-c
 
 # `make conformance`: check every trace in conformance/traces/, probe every in-tree target this

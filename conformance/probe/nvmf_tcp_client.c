@@ -25,6 +25,7 @@ ntcli_open(struct ntcli *c, const char *host, int port, int timeout_ms)
 	c->fd = -1;
 	c->timeout_ms = timeout_ms;
 	c->next_cid = 1;
+	c->force_cid = -1;
 	c->rx = malloc(NTC_PDU_MAX);
 	if (!c->rx) {
 		return -ENOMEM;
@@ -243,10 +244,12 @@ ntcli_cmd(struct ntcli *c, uint8_t *sqe, const void *icd, uint32_t icd_len, cons
 	  uint32_t h2c_len, void *c2h, uint32_t c2h_cap, struct ntcli_cpl *cpl)
 {
 	uint8_t h[CW_CMD_HLEN] = {CW_CMD};
-	uint16_t cid = c->next_cid++;
-	int rc;
+	uint16_t cid = c->force_cid >= 0 ? (uint16_t)c->force_cid : c->next_cid++;
+	int rc, corrupt = c->corrupt_next;
 
 	memset(cpl, 0, sizeof(*cpl));
+	c->force_cid = -1;
+	c->corrupt_next = 0;
 	if (c->next_cid == 0xffff) {
 		c->next_cid = 1;
 	}
@@ -257,7 +260,7 @@ ntcli_cmd(struct ntcli *c, uint8_t *sqe, const void *icd, uint32_t icd_len, cons
 		cw_put64(sqe + 24, 0);
 	}
 	memcpy(h + 8, sqe, 64);
-	rc = ntcli_send_pdu(c, h, CW_CMD_HLEN, icd, icd_len, false, 0);
+	rc = ntcli_send_pdu(c, h, CW_CMD_HLEN, icd, icd_len, false, corrupt);
 	if (rc) {
 		return rc;
 	}

@@ -17,6 +17,8 @@ struct ntcli {
 	uint8_t *rx;           /* last received PDU (NTC_PDU_MAX bytes) */
 	uint32_t rxlen;
 	uint16_t next_cid;
+	int force_cid;         /* >= 0: ntcli_cmd uses this CID once (replay keeps recorded CIDs) */
+	int corrupt_next;      /* ntcli_cmd: corrupt the next command's digest (1 header, 2 data) */
 };
 
 /* Result of waiting for a reaction. */

@@ -76,7 +76,9 @@ sess_frame(struct sess *s, int dir, uint8_t flags, const uint8_t *data, size_t l
 	tcp[7] = (uint8_t)seq;
 	tcp[12] = 0x50;
 	tcp[13] = flags;
-	memcpy(tcp + 20, data, len);
+	if (len) {
+		memcpy(tcp + 20, data, len);
+	}
 	h.caplen = h.len = (uint32_t)(54 + len);
 	h.ts.tv_usec = (int)++s->cap->frame;
 	pcap_dump((u_char *)s->cap->d, &h, pkt);

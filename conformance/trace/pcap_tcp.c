@@ -412,9 +412,14 @@ iop_pcap_tcp_load(const char *path, struct iop_tcp_trace *t, char *err, size_t e
 		t->skipped += (uint64_t)r;
 	}
 	if (r == -1) {
-		snprintf(err, errlen, "%s", pcap_geterr(pc));
-		rc = -EINVAL;
-		goto out;
+		if (!t->nframes) {
+			snprintf(err, errlen, "%s", pcap_geterr(pc));
+			rc = -EINVAL;
+			goto out;
+		}
+		/* A capture cut short (killed tcpdump): keep what was read, say so. */
+		fprintf(stderr, "warning: %s: %s; using the first %llu frames\n", path,
+			pcap_geterr(pc), (unsigned long long)t->nframes);
 	}
 	for (size_t i = 0; i < t->nconns; i++) {
 		for (int s = 0; s < 2; s++) {

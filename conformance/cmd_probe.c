@@ -12,6 +12,8 @@
 static const struct iop_probe_suite *const probe_suites[] = {
 	&iop_probe_nvmf_tcp,
 	&iop_probe_vfio_user,
+	&iop_probe_vhost_user_blk,
+	&iop_probe_vhost_user_scsi,
 };
 
 int

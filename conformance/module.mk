@@ -9,7 +9,7 @@ SRCS += conformance/cmd_conform.c conformance/cmd_check.c conformance/cmd_rules.
 	conformance/trace/jsonl.c
 SRCS += conformance/cmd_probe.c conformance/probe/probe.c conformance/probe/nvmf_tcp_client.c \
 	conformance/probe/probe_nvmf_tcp.c conformance/probe/vfio_user_client.c \
-	conformance/probe/probe_vfio_user.c conformance/cmd_replay.c \
+	conformance/probe/probe_vfio_user.c conformance/probe/probe_vhost_user.c conformance/cmd_replay.c \
 	conformance/replay/replay.c conformance/replay/replay_nvme_tcp.c conformance/replay/replay_vfio_user.c
 LIBS += -lpcap -lisal -ljson-c
 

@@ -35,6 +35,8 @@ struct iop_probe_suite {
 
 extern const struct iop_probe_suite iop_probe_nvmf_tcp;
 extern const struct iop_probe_suite iop_probe_vfio_user;
+extern const struct iop_probe_suite iop_probe_vhost_user_blk;
+extern const struct iop_probe_suite iop_probe_vhost_user_scsi;
 
 /** Fill a position naming probe step `what`. */
 void iop_probe_pos(struct iop_conf_pos *pos, const char *what);

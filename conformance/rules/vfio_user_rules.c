@@ -28,7 +28,7 @@ static const struct iop_rule vfio_user_rules[] = {
 	{"VFU-009", S, "Header", M, B, "An error reply carries only the header (no payload)"},
 	{"VFU-010", S, "Commands", M, B,
 	 "A command not in the Commands table is failed with an error reply"},
-	{"VFU-011", S, "Commands / Request Direction", M, B,
+	{"VFU-011", S, "Commands / Request Direction", M, P,
 	 "Each command travels in its defined direction (DMA_READ/WRITE server->client, others client->server)"},
 	{"VFU-012", S, "VFIO_USER_DMA_MAP", M, P,
 	 "DMA_MAP argsz is 32, message size 48, and flags only use the readable/writeable bits"},

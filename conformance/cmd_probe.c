@@ -97,6 +97,7 @@ iop_conform_probe_main(int argc, char **argv)
 		return 1;
 	}
 	v.units = ctx.nprobes;
+	v.unit_name = "probes run";
 	iop_conf_report_text(&v, stdout, verbose);
 	printf("target served a good client after %u of %u probes\n", ctx.nsurvived, ctx.nprobes);
 	if (json && iop_conf_report_json(&v, json)) {

@@ -41,7 +41,8 @@ for s in $targets; do
 	nvmf-tcp) port=$(( (RANDOM % 30000) + 20000 ))
 		probe_target "nvmf-tcp://127.0.0.1:$port/nqn.2024-01.io.iopath:conform" nvmf-tcp;;
 	vfio-user) probe_target "vfio-user://$out/vfu.sock" vfio-user;;
-	vhost-user-blk) probe_target "vhost-user-blk://$out/vhu.sock" vhost-user-blk;;
+	vhost-user-blk) probe_target "vhost-user-blk://$out/vhb.sock" vhost-user-blk;;
+	vhost-user-scsi) probe_target "vhost-user-scsi://$out/vhs.sock" vhost-user-scsi;;
 	*) echo "no probes for target scheme '$s' yet";;
 	esac
 done

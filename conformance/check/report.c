@@ -13,13 +13,14 @@ iop_conf_report_text(const struct iop_conf_verdicts *v, FILE *f, bool verbose)
 	unsigned int npass = 0, nfail = 0, nne = 0;
 	char where[160];
 
-	fprintf(f, "conformance: %s (%s), %" PRIu64 " %s decoded\n", v->source, v->kind, v->units,
-		!strcmp(v->kind, "nvme-tcp") ? "PDUs" : "messages");
+	fprintf(f, "conformance: %s (%s), %" PRIu64 " %s\n", v->source, v->kind, v->units,
+		v->unit_name ? v->unit_name : !strcmp(v->kind, "nvme-tcp") ? "PDUs decoded"
+									 : "messages decoded");
 	for (unsigned int i = 0; i < v->nevents; i++) {
 		const struct iop_conf_event *e = &v->events[i];
 
-		fprintf(f, "  event  %s: %s\n", iop_conf_pos_str(&e->pos, e->dir, where, sizeof(where)),
-			e->text);
+		iop_conf_pos_str(&e->pos, e->dir, where, sizeof(where));
+		fprintf(f, "  event  %s%s%s\n", where, where[0] ? ": " : "", e->text);
 	}
 	for (size_t i = 0; i < v->nrules; i++) {
 		const struct iop_rule *r = iop_rule_at(i);

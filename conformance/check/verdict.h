@@ -57,7 +57,8 @@ struct iop_conf_verdicts {
 	struct iop_conf_rule_state *st;
 	unsigned int nevents;
 	struct iop_conf_event events[IOP_CONF_MAX_EVENTS];
-	uint64_t units;      /* PDUs / messages decoded */
+	uint64_t units;      /* PDUs / messages decoded, or probes run */
+	const char *unit_name; /* "PDUs decoded", "messages decoded", "probes run" */
 };
 
 /** Allocate state for every catalog rule. \return 0 or -ENOMEM. */

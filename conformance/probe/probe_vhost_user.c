@@ -181,8 +181,8 @@ vh_survived(struct iop_probe_ctx *ctx, const char *after)
 
 /* A malformed SET_MEM_TABLE must not be accepted: NAK with REPLY_ACK, or a disconnect. */
 static void
-vh_bad_table(struct iop_probe_ctx *ctx, const char *what, uint32_t nregions, uint64_t size0,
-	     bool overlap, int nfds)
+vh_bad_table(struct iop_probe_ctx *ctx, const char *what, const char *rule, uint32_t nregions,
+	     uint64_t size0, bool overlap, int nfds)
 {
 	uint8_t b[8 + 32 * 9] = {0};
 	int fds[9], mfd = memfd_create("iopath-probe-vhu", MFD_CLOEXEC);
@@ -214,15 +214,15 @@ vh_bad_table(struct iop_probe_ctx *ctx, const char *what, uint32_t nregions, uin
 	if (!rc && h.reply_ack) {
 		rc = vh_recv(&h);
 		if (rc == -ECONNRESET) {
-			iop_conf_pass(ctx->v, "VHU-014");
+			iop_conf_pass(ctx->v, rule);
 		} else if (rc) {
-			iop_conf_fail(ctx->v, "VHU-014", &pos, "non-zero REPLY_ACK or disconnect|%s",
+			iop_conf_fail(ctx->v, rule, &pos, "non-zero REPLY_ACK or disconnect|%s",
 				      strerror(-rc));
 		} else {
 			uint64_t ack = h.rxlen >= 20 ? cw_le64(h.rx + 12) : 0;
 
 			iop_conf_event(ctx->v, &pos, "%s: REPLY_ACK %llu", what, (unsigned long long)ack);
-			iop_conf_expect(ctx->v, ack != 0, "VHU-014", &pos,
+			iop_conf_expect(ctx->v, ack != 0, rule, &pos,
 					"non-zero REPLY_ACK (rejected)|0 (accepted)");
 		}
 	} else if (!rc) {
@@ -230,7 +230,7 @@ vh_bad_table(struct iop_probe_ctx *ctx, const char *what, uint32_t nregions, uin
 
 		rc = vh_get_u64(&h, VH_GET_FEATURES, &f);
 		if (rc == -ECONNRESET) {
-			iop_conf_pass(ctx->v, "VHU-014");
+			iop_conf_pass(ctx->v, rule);
 		} else {
 			iop_conf_event(ctx->v, &pos, "%s: no REPLY_ACK and no disconnect: inconclusive",
 				       what);
@@ -278,10 +278,10 @@ vhp_run(struct iop_probe_ctx *ctx)
 	}
 	vh_close(&h);
 	vh_survived(ctx, "256 MiB payload announced");
-	vh_bad_table(ctx, "SET_MEM_TABLE 9 regions", 9, 1 << 20, false, 9);
-	vh_bad_table(ctx, "SET_MEM_TABLE region of size 0", 1, 0, false, 1);
-	vh_bad_table(ctx, "SET_MEM_TABLE overlapping regions", 2, 1 << 20, true, 2);
-	vh_bad_table(ctx, "SET_MEM_TABLE without its fd", 1, 1 << 20, false, 0);
+	vh_bad_table(ctx, "SET_MEM_TABLE 9 regions", "VHU-007", 9, 1 << 20, false, 9);
+	vh_bad_table(ctx, "SET_MEM_TABLE region of size 0", "VHU-014", 1, 0, false, 1);
+	vh_bad_table(ctx, "SET_MEM_TABLE overlapping regions", "VHU-014", 2, 1 << 20, true, 2);
+	vh_bad_table(ctx, "SET_MEM_TABLE without its fd", "VHU-007", 1, 1 << 20, false, 0);
 	return 0;
 }
 

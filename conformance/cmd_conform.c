@@ -18,6 +18,8 @@ conform_usage(FILE *f)
 		"        replay the client half of a recorded session, compare the responses\n"
 		"  rules [--markdown] [--rules PREFIX,...] [--validate]\n"
 		"        print the rule catalog (conformance/RULES.md is --markdown)\n"
+		"  record --listen SOCK --upstream SOCK --out TRACE.jsonl [--proto vhost-user]\n"
+		"        record a vfio-user/vhost-user session as JSON Lines (fds passed through)\n"
 		"  table REPORT.json...\n"
 		"        rules x implementations matrix from check/probe JSON reports\n"
 		"exit status: 0 when no MUST rule failed, 1 otherwise, 2 on usage errors\n");
@@ -38,6 +40,9 @@ conform_main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "replay")) {
 		return iop_conform_replay_main(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "record")) {
+		return iop_conform_record_main(argc - 1, argv + 1);
 	}
 	if (!strcmp(argv[1], "table")) {
 		return iop_conform_table_main(argc - 1, argv + 1);

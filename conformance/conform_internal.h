@@ -9,6 +9,7 @@ int iop_conform_probe_main(int argc, char **argv);
 int iop_conform_replay_main(int argc, char **argv);
 int iop_conform_rules_main(int argc, char **argv);
 int iop_conform_table_main(int argc, char **argv);
+int iop_conform_record_main(int argc, char **argv);
 
 enum iop_trace_kind { IOP_TRACE_UNKNOWN, IOP_TRACE_PCAP, IOP_TRACE_JSONL };
 

@@ -1,5 +1,5 @@
 # conformance/: rule catalog, trace readers, passive checker, probes, replay, `iopath conform`.
-SRCS += conformance/cmd_conform.c conformance/cmd_check.c conformance/cmd_rules.c conformance/cmd_table.c \
+SRCS += conformance/cmd_conform.c conformance/cmd_check.c conformance/cmd_rules.c conformance/cmd_table.c conformance/cmd_record.c \
 	conformance/rules/rules.c conformance/rules/nvme_tcp_rules.c \
 	conformance/rules/fabrics_rules.c conformance/rules/vfio_user_rules.c \
 	conformance/rules/vhost_user_rules.c \

@@ -325,7 +325,8 @@ iop_result_print(const struct iop_result *r, void *fp)
 		(unsigned long long)r->ios, (double)r->runtime_ns / 1e9);
 	result_print_dir(f, "read", &r->read);
 	result_print_dir(f, "write", &r->write);
-	fprintf(f, "  cpu (cores): initiator usr=%.2f sys=%.2f", r->cpu_ini.usr, r->cpu_ini.sys);
+	fprintf(f, "  cpu (cores): initiator usr=%.2f sys=%.2f (job threads %.2f/%.2f)",
+		r->cpu_ini.usr, r->cpu_ini.sys, r->cpu_threads.usr, r->cpu_threads.sys);
 	if (r->target_measured) {
 		fprintf(f, ", target usr=%.2f sys=%.2f", r->cpu_tgt.usr, r->cpu_tgt.sys);
 	} else {

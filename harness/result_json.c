@@ -128,6 +128,8 @@ iop_result_to_json(const struct iop_result *r)
 	rj_add(cpu, "target_sys", rj_dbl(r->cpu_tgt.sys));
 	rj_add(cpu, "target_measured", json_object_new_boolean(r->target_measured));
 	rj_add(cpu, "total", rj_dbl(r->cpu_total));
+	rj_add(cpu, "threads_usr", rj_dbl(r->cpu_threads.usr));
+	rj_add(cpu, "threads_sys", rj_dbl(r->cpu_threads.sys));
 	rj_add(o, "cpu", cpu);
 
 	der = json_object_new_object();
@@ -450,6 +452,13 @@ iop_result_from_json(const char *text, struct iop_result *r, char *err, size_t e
 		r->cpu_tgt.sys = rj_get_dbl(&c, cpu, "cpu.", "target_sys");
 		r->target_measured = rj_get_bool(&c, cpu, "cpu.", "target_measured");
 		r->cpu_total = rj_get_dbl(&c, cpu, "cpu.", "total");
+		/* optional (added within schema /1): type-checked when present */
+		if (json_object_object_get_ex(cpu, "threads_usr", NULL)) {
+			r->cpu_threads.usr = rj_get_dbl(&c, cpu, "cpu.", "threads_usr");
+		}
+		if (json_object_object_get_ex(cpu, "threads_sys", NULL)) {
+			r->cpu_threads.sys = rj_get_dbl(&c, cpu, "cpu.", "threads_sys");
+		}
 	}
 	der = rj_get_obj(&c, o, "", "derived");
 	if (der) {

@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Guest-side helpers for guest lab test scripts: `. /etc/guestlab-fns.sh` inside /test.sh.
+
+fail() { echo "GUEST FAIL: $*"; dmesg | tail -n 30; exit 1; }
+
+# Waits (up to $2 s, default 60) for the host to create /out/go (gl_go on the host side).
+gl_wait_go() {
+	local i=0 n=$((${1:-60} * 5))
+	while [ ! -e /out/go ]; do
+		i=$((i + 1)); [ $i -le $n ] || return 1
+		sleep 0.2
+	done
+}
+
+# Waits for a path to appear (device node, sysfs entry), up to $2 s (default 10).
+wait_for() {
+	local i=0 n=$((${2:-10} * 10))
+	while [ ! -e "$1" ]; do
+		i=$((i + 1)); [ $i -le $n ] || return 1
+		sleep 0.1
+	done
+}
+
+# nvmet_tcp_null NQN ADDR PORT [SIZE_MB]: kernel NVMe/TCP target exporting a memory-backed null_blk.
+nvmet_tcp_null() {
+	local nqn=$1 addr=$2 port=$3 size=${4:-64} cfs=/sys/kernel/config/nvmet
+	modprobe null_blk nr_devices=0 || return 1
+	modprobe nvmet-tcp || return 1
+	local nb=/sys/kernel/config/nullb/nullb0
+	mkdir "$nb" && echo 1 >"$nb/memory_backed" && echo "$size" >"$nb/size" &&
+		echo 4096 >"$nb/blocksize" && echo 1 >"$nb/power" || return 1
+	wait_for /dev/nullb0 || return 1
+	mkdir "$cfs/subsystems/$nqn" || return 1
+	echo 1 >"$cfs/subsystems/$nqn/attr_allow_any_host"
+	mkdir "$cfs/subsystems/$nqn/namespaces/1"
+	echo -n /dev/nullb0 >"$cfs/subsystems/$nqn/namespaces/1/device_path"
+	echo 1 >"$cfs/subsystems/$nqn/namespaces/1/enable" || return 1
+	mkdir "$cfs/ports/1"
+	echo tcp >"$cfs/ports/1/addr_trtype"
+	echo ipv4 >"$cfs/ports/1/addr_adrfam"
+	echo "$addr" >"$cfs/ports/1/addr_traddr"
+	echo "$port" >"$cfs/ports/1/addr_trsvcid"
+	ln -s "$cfs/subsystems/$nqn" "$cfs/ports/1/subsystems/$nqn" || return 1
+}
+
+# The block device of the first namespace of the NVMe-oF controller for NQN, e.g. /dev/nvme0n1.
+nvme_dev_for() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$1" ] || continue
+		c=${c##*/}
+		wait_for "/dev/${c}n1" 10 && { echo "/dev/${c}n1"; return 0; }
+	done
+	return 1
+}
+
+# write_verify DEV BYTES: writes random data with O_DIRECT, reads it back with O_DIRECT, compares md5.
+write_verify() {
+	local dev=$1 bytes=$2 bs=65536 a b
+	head -c "$bytes" /dev/urandom >/tmp/wv.in
+	dd if=/tmp/wv.in of="$dev" bs=$bs oflag=direct conv=fsync 2>/tmp/wv.err ||
+		{ cat /tmp/wv.err; return 1; }
+	echo 3 >/proc/sys/vm/drop_caches
+	dd if="$dev" of=/tmp/wv.out bs=$bs count=$((bytes / bs)) iflag=direct 2>/tmp/wv.err ||
+		{ cat /tmp/wv.err; return 1; }
+	a=$(md5sum </tmp/wv.in | cut -d' ' -f1)
+	b=$(md5sum </tmp/wv.out | cut -d' ' -f1)
+	echo "write_verify $dev $bytes bytes: wrote $a read $b"
+	[ "$a" = "$b" ]
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Re-records the guest lab traces committed in conformance/traces/ by running the interop tests that
+# produce them with GUESTLAB_RECORD=1. usage: tests/interop/record-traces.sh [test.sh...]
+set -eu
+cd "$(dirname "$0")/../.."
+export IOPATH_ROOT=$PWD BUILD=${BUILD:-build}
+export IOPATH=${IOPATH:-$PWD/$BUILD/iopath}
+export GUESTLAB_RECORD=1
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(tests/interop/nvmf_tcp/001-kernel-host-kernel-target.sh
+	tests/interop/nvmf_tcp/002-kernel-host-iopath-target.sh
+	tests/interop/nvmf_tcp/003-iopath-host-kernel-target.sh)
+for t in "${tests[@]}"; do
+	echo "== $t"
+	bash "$t" >"$BUILD/record-$(basename "$t" .sh).log" 2>&1 ||
+		{ echo "failed (rc=$?), log: $BUILD/record-$(basename "$t" .sh).log"; exit 1; }
+	grep -h 'recorded into' "$BUILD/record-$(basename "$t" .sh).log" || true
+done
+git status --short conformance/traces

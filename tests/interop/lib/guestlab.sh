@@ -36,6 +36,8 @@ GL_NET_EXTRA=
 GL_OVERLAY_FILES=()
 GL_QEMU_PID=
 GL_WORK=
+GL_BG_PIDS=()
+GL_ENV=
 
 gl_log() { echo "guestlab: $*" >&2; }
 gl_die() { echo "guestlab: FAIL: $*" >&2; exit 1; }
@@ -153,9 +155,15 @@ gl_build_base() {
 	echo "root:x:0:" >"$stage/etc/group"
 	gl_mkcpio "$stage" "$GL_BASE.tmp" && mv "$GL_BASE.tmp" "$GL_BASE"
 	rm -rf "$stage"
+	# Older bases (an earlier module list or lib version) are dead weight.
+	find "$GL_CACHE" -maxdepth 1 -name 'base-*.cpio' ! -name "${GL_BASE##*/}" -delete
 }
 
 gl_cleanup() {
+	local p
+	for p in "${GL_BG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
 	if [ -n "$GL_QEMU_PID" ] && kill -0 "$GL_QEMU_PID" 2>/dev/null; then
 		kill "$GL_QEMU_PID" 2>/dev/null
 		wait "$GL_QEMU_PID" 2>/dev/null
@@ -188,11 +196,36 @@ gl_setup() {
 }
 
 gl_qemu_args() { GL_QEMU_EXTRA+=("$@"); }
+# Sets a variable for the guest script: gl_env NAME VALUE.
+gl_env() { GL_ENV+="$1=$(printf '%q' "$2")"$'\n'; }
 gl_net() { GL_NET_EXTRA+=",$1"; }
 # A host file copied into the guest at DST (the test's overlay).
 gl_add_file() { GL_OVERLAY_FILES+=("file:$1:$2"); }
 # A host executable plus its libraries copied into the guest at DST.
 gl_add_bin() { GL_OVERLAY_FILES+=("bin:$1:$2"); }
+
+# Starts a host process (e.g. `iopath target ...`) in the background with stdout+stderr in LOG and
+# waits until a line of its output matches PATTERN; it is killed when the test ends. GL_BG_PID is set.
+gl_bg_start() { # log pattern seconds cmd...
+	local log=$1 pat=$2 deadline=$((SECONDS + $3))
+	shift 3
+	"$@" >"$log" 2>&1 </dev/null &
+	GL_BG_PID=$!
+	GL_BG_PIDS+=("$GL_BG_PID")
+	while ! grep -Eq "$pat" "$log"; do
+		if ! kill -0 "$GL_BG_PID" 2>/dev/null; then
+			gl_log "'$*' exited before printing '$pat':"; cat "$log" >&2; return 1
+		fi
+		[ $SECONDS -lt $deadline ] || { gl_log "'$*' printed no '$pat':"; cat "$log" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
+# Stops a process started with gl_bg_start (SIGTERM, then waits) and returns its exit status.
+gl_bg_stop() { # pid
+	kill "$1" 2>/dev/null
+	wait "$1"
+}
 
 # A free TCP port on 127.0.0.1 in 20000-60000 (random; callers retry if a race loses it).
 gl_free_port() {
@@ -221,7 +254,7 @@ gl_build_overlay() { # script-file
 
 # Boots the guest in the background with the script on stdin as /test.sh.
 gl_start() {
-	cat >"$GL_WORK/test.sh"
+	{ printf '%s' "$GL_ENV"; echo '. /etc/guestlab-fns.sh'; cat; } >"$GL_WORK/test.sh"
 	gl_build_overlay "$GL_WORK/test.sh"
 	: >"$GL_LOG"
 	rm -f "$GL_OUT/go"
@@ -284,11 +317,16 @@ gl_run() {
 # on PORT with ICReq/ICResp, command and response capsules and C2HData, nothing malformed; with
 # "digest", header and data digests must be present and every one judged good (status 1; tshark
 # reports a wrong digest as 0); with "h2cdata", writes must have gone through R2T and H2CData.
-gl_check_nvmetcp_pcap() { # file port digest|nodigest [h2cdata]
+gl_check_nvmetcp_pcap() { # file port|auto digest|nodigest [h2cdata]
 	local f=$1 port=$2 want=${3:-} out types t n bad need="0 1 4 5 7"
 	[ "${4:-}" = h2cdata ] && need="$need 6 9"
 	command -v tshark >/dev/null || gl_die "tshark not installed (make deps)"
 	[ -s "$f" ] || { gl_log "$f: missing or empty"; return 1; }
+	if [ "$port" = auto ]; then # the server port of the first connection
+		port=$(tshark -n -r "$f" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' -T fields \
+			-e tcp.dstport 2>/dev/null | head -n1)
+		[ -n "$port" ] || { gl_log "$f: no TCP connection set-up in the trace"; return 1; }
+	fi
 	local ts=(tshark -n -r "$f" -d "tcp.port==$port,nvme-tcp" -o nvme-tcp.check_hdgst:TRUE
 		-o nvme-tcp.check_ddgst:TRUE)
 	out=$("${ts[@]}" -Y nvme-tcp -T fields -E occurrence=a -E separator=';' \

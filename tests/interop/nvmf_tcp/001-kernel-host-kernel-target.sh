@@ -10,7 +10,6 @@ set -u
 gl_setup
 
 gl_run <<'EOF_GUEST' || gl_die "guest script failed"
-. /etc/guestlab-fns.sh
 NQN=nqn.2014-08.org.iopath:guestlab-kernel-target
 nvmet_tcp_null "$NQN" 127.0.0.1 4420 64 || fail "nvmet-tcp target setup"
 modprobe nvme-tcp || fail "modprobe nvme-tcp"

@@ -51,7 +51,7 @@ gl_locked() {
 
 # Newest 6.12 Debian kernel image package name apt can fetch, e.g. linux-image-6.12.117+deb12-amd64.
 gl_kernel_pkg() {
-	local re="^linux-image-${GL_KSERIES//./\\.}\\.[0-9]+\\+deb12-amd64\$" p
+	local re="^linux-image-${GL_KSERIES//./\\.}\\.[0-9]+\\+(deb12|bpo)-amd64\$" p
 	p=$(apt-cache depends "linux-image-$GL_KSERIES-amd64" 2>/dev/null |
 		awk '/Depends:/ {print $2}' | grep -E "$re" | head -n1)
 	if [ -z "$p" ]; then

@@ -314,9 +314,9 @@ gl_run() {
 }
 
 # Checks an NVMe/TCP pcap with the host's tshark (an independent decoder): it must decode as nvme-tcp
-# on PORT with ICReq/ICResp, command and response capsules and C2HData, nothing malformed; with
-# "digest", header and data digests must be present and every one judged good (status 1; tshark
-# reports a wrong digest as 0); with "h2cdata", writes must have gone through R2T and H2CData.
+# on PORT with ICReq/ICResp, command and response capsules and C2HData, nothing malformed, every
+# header and data digest judged good (status 1; tshark reports a wrong one as 0); with "digest",
+# digests must be in use; with "h2cdata", writes must have gone through R2T and H2CData.
 gl_check_nvmetcp_pcap() { # file port|auto digest|nodigest [h2cdata]
 	local f=$1 port=$2 want=${3:-} out types t n bad need="0 1 4 5 7"
 	[ "${4:-}" = h2cdata ] && need="$need 6 9"
@@ -341,14 +341,16 @@ gl_check_nvmetcp_pcap() { # file port|auto digest|nodigest [h2cdata]
 	done
 	bad=$("${ts[@]}" -Y '_ws.malformed || _ws.expert.severity == "Error"' 2>/dev/null | head -n 5)
 	[ -z "$bad" ] || { gl_log "$f: malformed or error frames:"; echo "$bad" >&2; return 1; }
-	if [ "$want" = digest ]; then
-		local hd dd
-		hd=$(echo "$out" | cut -d';' -f2 | tr ',' '\n' | grep . | sort | uniq -c | tr -s ' \n' ' ')
-		dd=$(echo "$out" | cut -d';' -f3 | tr ',' '\n' | grep . | sort | uniq -c | tr -s ' \n' ' ')
-		gl_log "$f: digest status counts (count status): header:$hd data:$dd"
-		[ -n "$hd" ] && [ -n "$dd" ] || { gl_log "$f: digests not in use"; return 1; }
-		echo "$out" | cut -d';' -f2,3 | tr ',;' '\n\n' | grep . | grep -qv '^1$' &&
-			{ gl_log "$f: a digest is wrong"; return 1; }
+	# Every digest present must be judged good; "digest" also demands that digests were used.
+	local hd dd
+	hd=$(echo "$out" | cut -d';' -f2 | tr ',' '\n' | grep . | sort | uniq -c | tr -s ' \n' ' ')
+	dd=$(echo "$out" | cut -d';' -f3 | tr ',' '\n' | grep . | sort | uniq -c | tr -s ' \n' ' ')
+	[ -n "$hd$dd" ] && gl_log "$f: digest status counts (count status): header:$hd data:$dd"
+	echo "$out" | cut -d';' -f2,3 | tr ',;' '\n\n' | grep . | grep -qv '^1$' &&
+		{ gl_log "$f: a digest is wrong"; return 1; }
+	if [ "$want" = digest ] && { [ -z "$hd" ] || [ -z "$dd" ]; }; then
+		gl_log "$f: header and data digests not both in use"
+		return 1
 	fi
 	return 0
 }

@@ -64,8 +64,8 @@ if [ "${backend%%:*}" = uring ]; then
 		gl_die "the target's backing file does not hold what the guest wrote"
 	echo "backing file holds the guest's data"
 fi
-gl_check_nvmetcp_pcap "$GL_WORK/target.pcap" "$PORT" nodigest h2cdata || gl_die "target trace check failed"
-gl_check_nvmetcp_pcap "$GL_WORK/nic.pcap" 4420 nodigest h2cdata || gl_die "guest NIC capture check failed"
+gl_check_nvmetcp_pcap "$GL_WORK/target.pcap" "$PORT" digest h2cdata || gl_die "target trace check failed"
+gl_check_nvmetcp_pcap "$GL_WORK/nic.pcap" 4420 digest h2cdata || gl_die "guest NIC capture check failed"
 if [ -n "${GUESTLAB_RECORD:-}" ]; then
 	cp "$GL_WORK/target.pcap" "$IOPATH_ROOT/conformance/traces/linux-host_iopath-target.pcap"
 	echo "recorded into conformance/traces/"

@@ -36,7 +36,7 @@ done
 EOF_GUEST
 
 for mode in plain digest; do
-	gl_check_nvmetcp_pcap "$GL_OUT/$mode.pcap" 4420 $([ $mode = digest ] && echo digest) h2cdata ||
+	gl_check_nvmetcp_pcap "$GL_OUT/$mode.pcap" 4420 $([ $mode = digest ] && echo digest || echo nodigest) h2cdata ||
 		gl_die "$mode trace does not decode as expected"
 done
 if [ -n "${GUESTLAB_RECORD:-}" ]; then

@@ -21,26 +21,44 @@ wait_for() {
 	done
 }
 
-# nvmet_tcp_null NQN ADDR PORT [SIZE_MB]: kernel NVMe/TCP target exporting a memory-backed null_blk.
-nvmet_tcp_null() {
-	local nqn=$1 addr=$2 port=$3 size=${4:-64} cfs=/sys/kernel/config/nvmet
+# nvmet_null TRTYPE NQN ADDR PORT [SIZE_MB]: kernel NVMe-oF target (tcp or rdma) exporting a
+# memory-backed null_blk; the first call creates the device and subsystem, each call adds a port.
+nvmet_null() {
+	local tr=$1 nqn=$2 addr=$3 port=$4 size=${5:-64} cfs=/sys/kernel/config/nvmet
+	local nb=/sys/kernel/config/nullb/nullb0 p
 	modprobe null_blk nr_devices=0 || return 1
-	modprobe nvmet-tcp || return 1
-	local nb=/sys/kernel/config/nullb/nullb0
-	mkdir "$nb" && echo 1 >"$nb/memory_backed" && echo "$size" >"$nb/size" &&
-		echo 4096 >"$nb/blocksize" && echo 1 >"$nb/power" || return 1
-	wait_for /dev/nullb0 || return 1
-	mkdir "$cfs/subsystems/$nqn" || return 1
-	echo 1 >"$cfs/subsystems/$nqn/attr_allow_any_host"
-	mkdir "$cfs/subsystems/$nqn/namespaces/1"
-	echo -n /dev/nullb0 >"$cfs/subsystems/$nqn/namespaces/1/device_path"
-	echo 1 >"$cfs/subsystems/$nqn/namespaces/1/enable" || return 1
-	mkdir "$cfs/ports/1"
-	echo tcp >"$cfs/ports/1/addr_trtype"
-	echo ipv4 >"$cfs/ports/1/addr_adrfam"
-	echo "$addr" >"$cfs/ports/1/addr_traddr"
-	echo "$port" >"$cfs/ports/1/addr_trsvcid"
-	ln -s "$cfs/subsystems/$nqn" "$cfs/ports/1/subsystems/$nqn" || return 1
+	modprobe "nvmet-$tr" || return 1
+	if [ ! -d "$nb" ]; then
+		mkdir "$nb" && echo 1 >"$nb/memory_backed" && echo "$size" >"$nb/size" &&
+			echo 4096 >"$nb/blocksize" && echo 1 >"$nb/power" || return 1
+		wait_for /dev/nullb0 || return 1
+	fi
+	if [ ! -d "$cfs/subsystems/$nqn" ]; then
+		mkdir "$cfs/subsystems/$nqn" || return 1
+		echo 1 >"$cfs/subsystems/$nqn/attr_allow_any_host"
+		mkdir "$cfs/subsystems/$nqn/namespaces/1"
+		echo -n /dev/nullb0 >"$cfs/subsystems/$nqn/namespaces/1/device_path"
+		echo 1 >"$cfs/subsystems/$nqn/namespaces/1/enable" || return 1
+	fi
+	p=1
+	while [ -d "$cfs/ports/$p" ]; do p=$((p + 1)); done
+	mkdir "$cfs/ports/$p"
+	echo "$tr" >"$cfs/ports/$p/addr_trtype"
+	echo ipv4 >"$cfs/ports/$p/addr_adrfam"
+	echo "$addr" >"$cfs/ports/$p/addr_traddr"
+	echo "$port" >"$cfs/ports/$p/addr_trsvcid"
+	ln -s "$cfs/subsystems/$nqn" "$cfs/ports/$p/subsystems/$nqn" || return 1
+}
+
+nvmet_tcp_null() { nvmet_null tcp "$@"; }
+
+# Soft-RoCE on eth0 as rxe0 (the crc32 modules first, as rdma_rxe needs them). RDMA traffic to the
+# guest's own address loops back inside rxe: a capture on lo or eth0 sees none of it.
+rxe_up() {
+	modprobe crc32_generic && modprobe crc32-pclmul && modprobe rdma_rxe || return 1
+	modprobe ib_uverbs && modprobe rdma_ucm || return 1
+	rdma link add rxe0 type rxe netdev eth0 || return 1
+	wait_for /sys/class/infiniband/rxe0 10
 }
 
 # The block device of the first namespace of the NVMe-oF controller for NQN, e.g. /dev/nvme0n1.

@@ -27,8 +27,9 @@ GL_CACHE=${GUESTLAB_CACHE:-$GL_BUILD/guestlab}
 GL_MODULES=(configfs virtio_net 9pnet_virtio 9p crc32c_generic crc32c-intel crc32_generic
 	crc32-pclmul null_blk loop nvme-tcp nvmet-tcp nvme-rdma nvmet-rdma rdma_rxe ib_uverbs rdma_ucm
 	virtio_blk virtio_scsi sd_mod vduse virtio_vdpa vdpa)
-# Host tools copied in with their libraries when installed (nvme-cli, tcpdump, iproute2's rdma).
-GL_TOOLS=(/usr/sbin/nvme /usr/bin/tcpdump /usr/sbin/tcpdump /sbin/rdma /usr/bin/rdma /usr/sbin/rdma)
+# Host tools copied in with their libraries when installed (nvme-cli, tcpdump, iproute2's rdma and
+# vdpa); the first existing path of each tool wins.
+GL_TOOLS=(nvme tcpdump rdma vdpa)
 GL_HOSTNQN_UUID=5a4b1c2d-7e8f-4a0b-9c1d-2e3f4a5b6c7d
 
 GL_QEMU_EXTRA=()
@@ -115,9 +116,13 @@ gl_build_base() {
 	kroot=$GL_KDIR/root
 	GL_KVER=$(ls "$kroot/lib/modules")
 	GL_VMLINUZ=$kroot/boot/vmlinuz-$GL_KVER
-	key=$( { echo "$GL_KVER ${GL_MODULES[*]}"; for t in "${GL_TOOLS[@]}"; do
-		[ -x "$t" ] && ls -lL "$t"; done; cat "$GL_LIB/guestlab.sh" "$GL_LIB/guest-init.sh" \
-		"$GL_LIB/guest-fns.sh"; } | md5sum | cut -c1-12)
+	key=$( {
+		echo "$GL_KVER ${GL_MODULES[*]}"
+		for t in "${GL_TOOLS[@]}"; do
+			t=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$t") && ls -lL "$t"
+		done
+		cat "$GL_LIB/guestlab.sh" "$GL_LIB/guest-init.sh" "$GL_LIB/guest-fns.sh"
+	} | md5sum | cut -c1-12)
 	GL_BASE=$GL_CACHE/base-$key.cpio
 	[ -e "$GL_BASE" ] && return 0
 	gl_log "building base initramfs $GL_BASE"
@@ -128,7 +133,7 @@ gl_build_base() {
 		[ -e "$stage/$f" ] || ln -s /bin/busybox "$stage/$f"
 	done
 	for t in "${GL_TOOLS[@]}"; do
-		[ -x "$t" ] && [ ! -L "$t" ] && gl_copy_bin "$stage" "$t" "$t"
+		f=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$t") && gl_copy_bin "$stage" "$f" "$f"
 	done
 	# Modules: dependency closure, decompressed, with a fresh depmod in the staging tree.
 	mods=$(for m in "${GL_MODULES[@]}"; do

@@ -3,7 +3,9 @@
 #ifndef IOPATH_BACKEND_H
 #define IOPATH_BACKEND_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "iopath/io.h"
 #include "iopath/option.h"
@@ -64,7 +66,32 @@ struct iop_backend_ops {
 	/** Optional: an fd that becomes readable when completions are ready (interrupt mode);
 	 * -1 if unsupported. */
 	int (*chan_fd)(struct iop_backend_chan *ch);
+
+	/** Optional (NULL when the backend gains nothing from it). The caller promises that
+	 * [addr, addr + len) stays mapped and unchanged in placement until unregister_mem (and that
+	 * no I/O using it is in flight then). The channel may register it with the kernel (io_uring
+	 * fixed buffers) and use the fast path for I/Os whose single buffer lies inside it. Failure
+	 * is harmless: I/O to unregistered memory still works.
+	 * \return 0, -ENOSPC (no free slot), -ENOMEM/-EPERM/-EINVAL from the kernel. */
+	int (*register_mem)(struct iop_backend_chan *ch, void *addr, size_t len);
+	void (*unregister_mem)(struct iop_backend_chan *ch, void *addr);
 };
+
+/** Wrappers for the optional register_mem/unregister_mem members.
+ * \return -EOPNOTSUPP when the backend has no use for registration. */
+static inline int
+iop_backend_chan_register_mem(struct iop_backend_chan *ch, void *addr, size_t len)
+{
+	return ch->be->ops->register_mem ? ch->be->ops->register_mem(ch, addr, len) : -EOPNOTSUPP;
+}
+
+static inline void
+iop_backend_chan_unregister_mem(struct iop_backend_chan *ch, void *addr)
+{
+	if (ch->be->ops->unregister_mem) {
+		ch->be->ops->unregister_mem(ch, addr);
+	}
+}
 
 /** Register a backend; duplicate names abort at start-up. */
 void iop_backend_register(const struct iop_backend_ops *ops);

@@ -86,3 +86,30 @@ write_verify() {
 	echo "write_verify $dev $bytes bytes: wrote $a read $b"
 	[ "$a" = "$b" ]
 }
+
+# write_verify_2cpu DEV BYTES: like write_verify, but two halves written and read at once from CPU 0
+# and CPU 1, so a multi-queue device gets requests on two queues.
+write_verify_2cpu() {
+	local dev=$1 half=$(($2 / 2)) bs=65536 i a b rc=0
+	for i in 0 1; do
+		head -c $half /dev/urandom >/tmp/wv2.in$i
+	done
+	for i in 0 1; do
+		taskset $((i + 1)) dd if=/tmp/wv2.in$i of="$dev" bs=$bs seek=$((i * half / bs)) oflag=direct \
+			conv=fsync,notrunc 2>/tmp/wv2.err$i &
+	done
+	wait || rc=1
+	echo 3 >/proc/sys/vm/drop_caches
+	for i in 0 1; do
+		taskset $((i + 1)) dd if="$dev" of=/tmp/wv2.out$i bs=$bs skip=$((i * half / bs)) \
+			count=$((half / bs)) iflag=direct 2>/tmp/wv2.err$i &
+	done
+	wait || rc=1
+	for i in 0 1; do
+		a=$(md5sum </tmp/wv2.in$i | cut -d' ' -f1)
+		b=$(md5sum </tmp/wv2.out$i | cut -d' ' -f1)
+		echo "write_verify_2cpu $dev half $i (cpu $i): wrote $a read $b"
+		[ "$a" = "$b" ] || rc=1
+	done
+	return $rc
+}

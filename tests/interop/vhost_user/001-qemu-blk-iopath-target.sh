@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Guest lab: QEMU's vhost-user-blk-pci (guest virtio-blk driver) against
 # `iopath target vhost-user-blk:///SOCK` on the host. The guest writes 4 MiB of random data with
-# O_DIRECT, reads it back and compares md5; the host then checks the target's backing file holds the
-# same bytes (when the uring backend is built; malloc otherwise).
+# O_DIRECT, reads it back and compares md5, then the same from two CPUs at once (two queues); the
+# host then checks the target's backing file holds the same bytes (uring backend when built).
 # TIMEOUT=180
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
@@ -28,8 +28,18 @@ gl_run <<'EOF_GUEST' || { cat "$GL_WORK/target.log"; gl_die "guest script failed
 for m in $GDRV; do modprobe $m || fail "modprobe $m"; done
 wait_for $GDEV 20 || { ls /sys/block; fail "no $GDEV"; }
 echo "$GDEV: $(cat /sys/class/block/${GDEV#/dev/}/size) sectors"
+nq=$(ls /sys/block/vda/mq | wc -l)
+[ "$nq" -eq 2 ] || fail "virtio-blk has $nq queues, expected 2"
 write_verify $GDEV 4194304 || fail "data read back differs"
-cp /tmp/wv.in /out/data
+write_verify_2cpu $GDEV 4194304 || fail "data read back differs (two CPUs at once)"
+cat /tmp/wv2.in0 /tmp/wv2.in1 >/out/data
+# Each virtqueue has its own MSI-X vector: both must have seen completions.
+for q in 0 1; do
+	n=$(awk -v q="-req.$q" 'index($NF, q) { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i }
+		END { print s + 0 }' /proc/interrupts)
+	echo "virtqueue $q: $n interrupts"
+	[ "$n" -gt 0 ] || { grep virtio /proc/interrupts; fail "no completion on virtqueue $q"; }
+done
 EOF_GUEST
 echo "guest OK; target log:"
 cat "$GL_WORK/target.log"

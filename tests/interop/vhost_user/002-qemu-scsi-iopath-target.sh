@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Guest lab: QEMU's vhost-user-scsi-pci (guest virtio_scsi + sd driver) against
 # `iopath target vhost-user-scsi:///SOCK` on the host. The guest writes 4 MiB of random data with
-# O_DIRECT, reads it back and compares md5; the host then checks the target's backing file holds the
-# same bytes (when the uring backend is built; malloc otherwise).
+# O_DIRECT, reads it back and compares md5, then the same from two CPUs at once (two queues); the
+# host then checks the target's backing file holds the same bytes (uring backend when built).
 # TIMEOUT=180
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
@@ -29,7 +29,8 @@ for m in $GDRV; do modprobe $m || fail "modprobe $m"; done
 wait_for $GDEV 20 || { ls /sys/block; fail "no $GDEV"; }
 echo "$GDEV: $(cat /sys/class/block/${GDEV#/dev/}/size) sectors"
 write_verify $GDEV 4194304 || fail "data read back differs"
-cp /tmp/wv.in /out/data
+write_verify_2cpu $GDEV 4194304 || fail "data read back differs (two CPUs at once)"
+cat /tmp/wv2.in0 /tmp/wv2.in1 >/out/data
 EOF_GUEST
 echo "guest OK; target log:"
 cat "$GL_WORK/target.log"

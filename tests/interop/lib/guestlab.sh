@@ -64,12 +64,13 @@ gl_kernel_pkg() {
 	echo "$p"
 }
 
+# Prints the cache folder of the guest kernel, downloading and unpacking it first if needed.
 gl_fetch_kernel() {
-	local pkg dir tmp
-	# Reuse a cached kernel (newest) so repeated runs do not touch the network.
+	local pkg dir tmp kver
+	# Reuse the newest cached kernel so repeated runs do not touch the network.
 	dir=$(ls -d "$GL_CACHE"/kernel-*/ok 2>/dev/null | sort -V | tail -n1)
 	if [ -n "$dir" ] && [ -z "${GUESTLAB_KPKG:-}" ]; then
-		GL_KDIR=$(dirname "$dir")
+		dirname "$dir"
 		return 0
 	fi
 	pkg=${GUESTLAB_KPKG:-$(gl_kernel_pkg)}
@@ -80,19 +81,20 @@ gl_fetch_kernel() {
 	fi
 	[ -n "$pkg" ] || gl_die "apt knows no linux-image-$GL_KSERIES.*+deb12-amd64 package: the apt sources" \
 		"need bookworm-security (or bookworm-backports); see /etc/apt/sources.list*"
-	GL_KDIR=$GL_CACHE/kernel-${pkg#linux-image-}
-	[ -e "$GL_KDIR/ok" ] && return 0
-	gl_log "downloading $pkg (once; cached in $GL_KDIR)"
-	tmp=$(mktemp -d "$GL_CACHE/dl.XXXXXX")
-	(cd "$tmp" && apt-get download "$pkg" >/dev/null 2>"$tmp/err") ||
-		{ cat "$tmp/err" >&2; rm -rf "$tmp"; gl_die "apt-get download $pkg failed"; }
-	rm -rf "$GL_KDIR" && mkdir -p "$GL_KDIR"
-	dpkg -x "$tmp"/*.deb "$GL_KDIR/root" || { rm -rf "$tmp"; gl_die "dpkg -x failed"; }
-	rm -rf "$tmp"
-	local kver
-	kver=$(ls "$GL_KDIR/root/lib/modules")
-	depmod -b "$GL_KDIR/root" "$kver" || gl_die "depmod on the extracted kernel failed"
-	touch "$GL_KDIR/ok"
+	dir=$GL_CACHE/kernel-${pkg#linux-image-}
+	if [ ! -e "$dir/ok" ]; then
+		gl_log "downloading $pkg (once; cached in $dir)"
+		tmp=$(mktemp -d "$GL_CACHE/dl.XXXXXX")
+		(cd "$tmp" && apt-get download "$pkg" >/dev/null 2>"$tmp/err") ||
+			{ cat "$tmp/err" >&2; rm -rf "$tmp"; gl_die "apt-get download $pkg failed"; }
+		rm -rf "$dir" && mkdir -p "$dir"
+		dpkg -x "$tmp"/*.deb "$dir/root" || { rm -rf "$tmp"; gl_die "dpkg -x failed"; }
+		rm -rf "$tmp"
+		kver=$(ls "$dir/root/lib/modules")
+		depmod -b "$dir/root" "$kver" || gl_die "depmod on the extracted kernel failed"
+		touch "$dir/ok"
+	fi
+	echo "$dir"
 }
 
 # Copy an executable and every library ldd lists (plus the loader) into staging root $1.
@@ -111,19 +113,23 @@ gl_mkcpio() { # dir out
 	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2"
 }
 
-gl_build_base() {
-	local key stage kroot mods m f t
-	kroot=$GL_KDIR/root
-	GL_KVER=$(ls "$kroot/lib/modules")
-	GL_VMLINUZ=$kroot/boot/vmlinuz-$GL_KVER
-	key=$( {
+# Sets GL_KVER, GL_VMLINUZ and GL_BASE (the base initramfs for this kernel, module list, tools and
+# lib version) from GL_KDIR.
+gl_base_vars() {
+	local t
+	GL_KVER=$(ls "$GL_KDIR/root/lib/modules")
+	GL_VMLINUZ=$GL_KDIR/root/boot/vmlinuz-$GL_KVER
+	GL_BASE=$GL_CACHE/base-$( {
 		echo "$GL_KVER ${GL_MODULES[*]}"
 		for t in "${GL_TOOLS[@]}"; do
 			t=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$t") && ls -lL "$t"
 		done
 		cat "$GL_LIB/guestlab.sh" "$GL_LIB/guest-init.sh" "$GL_LIB/guest-fns.sh"
-	} | md5sum | cut -c1-12)
-	GL_BASE=$GL_CACHE/base-$key.cpio
+	} | md5sum | cut -c1-12).cpio
+}
+
+gl_build_base() {
+	local stage kroot=$GL_KDIR/root mods m f t rel
 	[ -e "$GL_BASE" ] && return 0
 	gl_log "building base initramfs $GL_BASE"
 	stage=$(mktemp -d "$GL_CACHE/stage.XXXXXX")
@@ -136,11 +142,14 @@ gl_build_base() {
 		f=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$t") && gl_copy_bin "$stage" "$f" "$f"
 	done
 	# Modules: dependency closure, decompressed, with a fresh depmod in the staging tree.
-	mods=$(for m in "${GL_MODULES[@]}"; do
-		modprobe -d "$kroot" -S "$GL_KVER" --show-depends "$m" 2>/dev/null |
-			awk '$1 == "insmod" {print $2}'; done | sort -u)
-	for f in $mods; do
-		local rel=${f#$kroot/}
+	mods=
+	for m in "${GL_MODULES[@]}"; do
+		f=$(modprobe -d "$kroot" -S "$GL_KVER" --show-depends "$m") ||
+			gl_die "module $m is not in the $GL_KVER kernel"
+		mods+=" $(echo "$f" | awk '$1 == "insmod" {print $2}')"
+	done
+	for f in $(echo $mods | tr ' ' '\n' | sort -u); do
+		rel=${f#$kroot/}
 		mkdir -p "$stage/$(dirname "$rel")"
 		case $f in
 		*.xz) xz -dc "$f" >"$stage/${rel%.xz}";;
@@ -187,11 +196,9 @@ gl_setup() {
 		command -v "$t" >/dev/null || [ -x "/bin/$t" ] || gl_die "missing host tool $t (make deps)"
 	done
 	mkdir -p "$GL_CACHE"
-	gl_locked gl_fetch_kernel || exit 1
-	GL_KDIR=$(dirname "$(ls -d "$GL_CACHE"/kernel-*/ok | sort -V | tail -n1)")
-	[ -n "${GUESTLAB_KPKG:-}" ] && GL_KDIR=$GL_CACHE/kernel-${GUESTLAB_KPKG#linux-image-}
-	gl_locked gl_build_base || exit 1
-	gl_build_base  # sets GL_KVER/GL_VMLINUZ/GL_BASE in this shell (cached: returns at once)
+	GL_KDIR=$(gl_locked gl_fetch_kernel) || exit 1
+	gl_base_vars
+	[ -e "$GL_BASE" ] || gl_locked gl_build_base || exit 1
 	GL_WORK=$(mktemp -d "${TMPDIR:-/tmp}/guestlab.XXXXXX")
 	GL_OUT=$GL_WORK/out
 	GL_LOG=${GUESTLAB_LOG:-$GL_WORK/serial.log}

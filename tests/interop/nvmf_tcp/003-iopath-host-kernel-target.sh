@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Guest lab: `iopath run nvmf-tcp://127.0.0.1:HOSTPORT/NQN` on the host against the guest kernel's
-# nvmet-tcp target (null_blk, memory backed), reached through QEMU's hostfwd. A write pass and a read
-# pass, both with iopath's data verification; the guest then checks that its kernel created a
+# nvmet-tcp target (null_blk, memory backed), reached through QEMU's hostfwd. A write pass, then a
+# read pass with header and data digests, both with iopath's data verification; the guest then checks that its kernel created a
 # controller for us and that the data landed on the null_blk device. QEMU's capture of the guest NIC
 # is checked with tshark; GUESTLAB_RECORD=1 stores it as conformance/traces/iopath-host_linux-target.pcap.
 # TIMEOUT=180
@@ -31,6 +31,8 @@ gl_wait_log '^GUESTLAB-READY' 120 || { gl_finish; gl_die "guest target did not c
 URI=nvmf-tcp://127.0.0.1:$HP/$NQN
 rc=0
 for rw in write read; do
+	opts=()
+	[ $rw = read ] && opts=(--opts hdgst=1,ddgst=1)
 	cat >"$GL_WORK/$rw.fio" <<EOF_JOB
 [global]
 rw=$rw
@@ -40,13 +42,13 @@ iodepth=4
 verify=1
 [guestlab-$rw]
 EOF_JOB
-	echo "== $IOPATH run $URI $rw.fio"
-	timeout 120 "$IOPATH" run "$URI" "$GL_WORK/$rw.fio" || { rc=1; echo "iopath run ($rw) failed"; break; }
+	echo "== $IOPATH run $URI ${opts[*]} $rw.fio"
+	timeout 120 "$IOPATH" run "$URI" "${opts[@]}" "$GL_WORK/$rw.fio" || { rc=1; echo "iopath run ($rw) failed"; break; }
 done
 gl_go
 gl_finish || gl_die "guest checks failed"
 [ $rc -eq 0 ] || gl_die "iopath run against the kernel target failed"
-gl_check_nvmetcp_pcap "$GL_WORK/nic.pcap" 4420 nodigest h2cdata || gl_die "guest NIC capture check failed"
+gl_check_nvmetcp_pcap "$GL_WORK/nic.pcap" 4420 digest h2cdata || gl_die "guest NIC capture check failed"
 if [ -n "${GUESTLAB_RECORD:-}" ]; then
 	cp "$GL_WORK/nic.pcap" "$IOPATH_ROOT/conformance/traces/iopath-host_linux-target.pcap"
 	echo "recorded into conformance/traces/"

@@ -40,18 +40,18 @@ for mode in plain digest; do
 	nvme connect -t tcp -a 10.0.2.100 -s 4420 -n "$NQN" $opts || fail "nvme connect ($mode)"
 	dev=$(nvme_dev_for "$NQN") || fail "no namespace block device ($mode)"
 	nvme id-ctrl "$dev" | grep -E '^(sn|mn|subnqn) ' || fail "nvme id-ctrl"
-	head -c 1048576 /dev/urandom >/tmp/data.$mode
+	head -c 262144 /dev/urandom >/tmp/data.$mode
 	dd if=/tmp/data.$mode of="$dev" bs=65536 seek=$off oflag=direct conv=fsync 2>/dev/null ||
 		fail "write ($mode)"
 	echo 3 >/proc/sys/vm/drop_caches
-	dd if="$dev" of=/tmp/back.$mode bs=65536 skip=$off count=16 iflag=direct 2>/dev/null ||
+	dd if="$dev" of=/tmp/back.$mode bs=65536 skip=$off count=4 iflag=direct 2>/dev/null ||
 		fail "read ($mode)"
 	a=$(md5sum </tmp/data.$mode | cut -d' ' -f1); b=$(md5sum </tmp/back.$mode | cut -d' ' -f1)
 	echo "$mode: wrote $a read $b"
 	[ "$a" = "$b" ] || fail "data read back differs ($mode)"
 	cp /tmp/data.$mode /out/data.$mode
 	nvme disconnect -n "$NQN" >/dev/null || fail "nvme disconnect ($mode)"
-	off=$((off + 16))
+	off=$((off + 4))
 done
 EOF_GUEST
 echo "guest OK; target log:"
@@ -60,7 +60,7 @@ kill -0 "$TGT" 2>/dev/null || gl_die "iopath target died during the test"
 gl_bg_stop "$TGT" || gl_die "iopath target exited with an error on SIGTERM"
 
 if [ "${backend%%:*}" = uring ]; then
-	cat "$GL_OUT/data.plain" "$GL_OUT/data.digest" | cmp - <(head -c 2097152 "$DISK") ||
+	cat "$GL_OUT/data.plain" "$GL_OUT/data.digest" | cmp - <(head -c 524288 "$DISK") ||
 		gl_die "the target's backing file does not hold what the guest wrote"
 	echo "backing file holds the guest's data"
 fi

@@ -21,9 +21,9 @@ nvmet_tcp_null "$NQN" 10.0.2.15 4420 64 || fail "nvmet-tcp target setup"
 echo GUESTLAB-READY
 gl_wait_go 150 || fail "the host never said it was done"
 dmesg | grep -E 'nvmet: (creating|created) nvm controller' || fail "no controller was created"
-z=$(head -c 8388608 /dev/zero | md5sum | cut -d' ' -f1)
-d=$(dd if=/dev/nullb0 bs=65536 count=128 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
-echo "first 8 MiB of nullb0: $d (zeros: $z)"
+z=$(head -c 262144 /dev/zero | md5sum | cut -d' ' -f1)
+d=$(dd if=/dev/nullb0 bs=65536 count=4 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+echo "first 256 KiB of nullb0: $d (zeros: $z)"
 [ "$d" != "$z" ] || fail "nothing was written to the null_blk device"
 EOF_GUEST
 gl_wait_log '^GUESTLAB-READY' 120 || { gl_finish; gl_die "guest target did not come up"; }
@@ -36,8 +36,8 @@ for rw in write read; do
 	cat >"$GL_WORK/$rw.fio" <<EOF_JOB
 [global]
 rw=$rw
-bs=64k
-size=8m
+bs=32k
+size=256k
 iodepth=4
 verify=1
 [guestlab-$rw]

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* `iopath run URI [job options | JOBFILE]`: run the engine against one endpoint, print and save. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "iopath/cmd.h"
+#include "iopath/engine.h"
+#include "iopath/log.h"
+#include "iopath/uri.h"
+
+#define RUN_MAX_OPTS 64
+
+static volatile sig_atomic_t g_run_stop;
+
+static void
+run_on_signal(int sig)
+{
+	g_run_stop = 1;
+}
+
+static void
+run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: iopath run URI [options] [--NAME VALUE ...] [JOBFILE.fio]\n"
+		"  URI: local: (with --backend), nvmf-tcp://127.0.0.1:4420/NQN, vfio-user:///path,\n"
+		"       ... (iopath --list)\n"
+		"  -b, --backend SPEC   backend for local: (null:size=1G, malloc:size=1G, uring:path=F)\n"
+		"  -j, --json FILE      write the result as JSON (schema iopath.result/1); with several\n"
+		"                       jobs, FILE gets -JOBNAME before its extension\n"
+		"      --csv FILE       append a summary.csv row per job\n"
+		"  -i, --interrupt      wait for completions instead of busy polling\n"
+		"  -o, --opts K=V,...   transport options (see iopath --list)\n"
+		"  -T, --trace FILE     record the session (pcap/jsonl) when the transport supports it\n"
+		"      --nsid N         namespace to use (default: the first)\n"
+		"  -q, --quiet          no notices\n"
+		"  JOBFILE              fio-style INI job file: [global] + one section per job (run\n"
+		"                       one after the other); --NAME VALUE options override it\n"
+		"job options (--NAME VALUE or --NAME=VALUE; fio names work too: blocksize, readwrite,\n"
+		"cpus_allowed, rwmixwrite, randseed; fio-only options like ioengine are ignored):\n");
+	iop_opts_help(iop_job_options(), f);
+	fprintf(f, "Without a jobfile, --runtime implies time_based; with neither runtime nor\n"
+		   "number_ios a job makes one pass over size (fio's default).\n"
+		   "exit status: 0 ok, 1 run failed or I/O/verify errors, 2 usage error\n");
+}
+
+struct run_kv {
+	const char *name;
+	const char *val;
+};
+
+struct run_args {
+	struct iop_initiator_cfg icfg;
+	const char *json;
+	const char *csv;
+	const char *jobfile;
+	struct run_kv kv[RUN_MAX_OPTS];
+	unsigned int nkv;
+	bool runtime_set, time_based_set;
+};
+
+static bool
+run_is_bool_opt(const char *name)
+{
+	const struct iop_option *o = iop_opt_find(iop_job_options(), name);
+
+	return o && o->type == IOP_OPT_BOOL;
+}
+
+/* \return 0, or 2 (usage error, message printed). */
+static int
+run_parse_args(int argc, char **argv, struct run_args *a)
+{
+	const char *positional[2];
+	unsigned int npos = 0;
+
+	for (int i = 1; i < argc; i++) {
+		char *arg = argv[i], *eq, name[64];
+		const char *val = NULL;
+
+		if (arg[0] != '-' || !arg[1]) {
+			if (npos == 2) {
+				fprintf(stderr, "iopath run: unexpected argument '%s' (one URI and at "
+						"most one job file)\n", arg);
+				return 2;
+			}
+			positional[npos++] = arg;
+			continue;
+		}
+		/* short flags */
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			run_usage(stdout);
+			exit(0);
+		}
+		if (!strcmp(arg, "-i") || !strcmp(arg, "--interrupt")) {
+			a->icfg.interrupt = true;
+			continue;
+		}
+		if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
+			iop_log_set_quiet(true);
+			continue;
+		}
+		arg += arg[1] == '-' ? 2 : 1;
+		eq = strchr(arg, '=');
+		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+		if (eq) {
+			val = eq + 1;
+		} else if (!run_is_bool_opt(name) || (i + 1 < argc && argv[i + 1][0] != '-' &&
+						      strchr("01", argv[i + 1][0]) &&
+						      !argv[i + 1][1])) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "iopath run: option '%s' needs a value\n", argv[i]);
+				return 2;
+			}
+			val = argv[++i];
+		}
+		if (!strcmp(name, "b") || !strcmp(name, "backend")) {
+			a->icfg.backend = val;
+		} else if (!strcmp(name, "j") || !strcmp(name, "json")) {
+			a->json = val;
+		} else if (!strcmp(name, "csv")) {
+			a->csv = val;
+		} else if (!strcmp(name, "o") || !strcmp(name, "opts")) {
+			a->icfg.opts = val;
+		} else if (!strcmp(name, "T") || !strcmp(name, "trace")) {
+			a->icfg.trace_path = val;
+		} else if (!strcmp(name, "nsid")) {
+			char *end;
+			unsigned long n = strtoul(val, &end, 10);
+
+			if (!*val || *end || n > 0xffffffffUL) {
+				fprintf(stderr, "iopath run: bad --nsid '%s'\n", val);
+				return 2;
+			}
+			a->icfg.nsid = (unsigned int)n;
+		} else {
+			if (a->nkv == RUN_MAX_OPTS) {
+				fprintf(stderr, "iopath run: too many options\n");
+				return 2;
+			}
+			/* keep the name without dashes; it lives in argv (copy only the part before '=') */
+			a->kv[a->nkv].name = strndup(arg, eq ? (size_t)(eq - arg) : strlen(arg));
+			a->kv[a->nkv].val = val;
+			if (!strcmp(name, "runtime")) {
+				a->runtime_set = true;
+			}
+			if (!strcmp(name, "time_based") || !strcmp(name, "time-based")) {
+				a->time_based_set = true;
+			}
+			a->nkv++;
+		}
+	}
+	if (npos == 0) {
+		fprintf(stderr, "iopath run: missing URI (e.g. iopath run local: --backend null:size=1G)\n");
+		return 2;
+	}
+	a->icfg.uri = positional[0];
+	a->jobfile = npos == 2 ? positional[1] : NULL;
+	return 0;
+}
+
+/* Apply the command line's job options to job. \return 0 or 2 (message printed). */
+static int
+run_apply_kv(const struct run_args *a, struct iop_job *job)
+{
+	char err[256];
+
+	for (unsigned int i = 0; i < a->nkv; i++) {
+		int rc = iop_job_set(job, a->kv[i].name, a->kv[i].val, err, sizeof(err));
+
+		if (rc == -ENOENT) {
+			fprintf(stderr, "iopath run: unknown option '--%s' (iopath run --help)\n",
+				a->kv[i].name);
+			return 2;
+		}
+		if (rc) {
+			fprintf(stderr, "iopath run: %s\n", err);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+static void
+run_json_path(const char *json, const char *jobname, unsigned int nr, char *buf, size_t len)
+{
+	const char *dot = strrchr(json, '.'), *slash = strrchr(json, '/');
+
+	if (nr <= 1) {
+		snprintf(buf, len, "%s", json);
+	} else if (dot && (!slash || dot > slash)) {
+		snprintf(buf, len, "%.*s-%s%s", (int)(dot - json), json, jobname, dot);
+	} else {
+		snprintf(buf, len, "%s-%s", json, jobname);
+	}
+}
+
+static int
+run_main(int argc, char **argv)
+{
+	struct run_args a = {0};
+	struct iop_job *jobs = NULL;
+	unsigned int nr = 0;
+	struct iop_result *r = NULL;
+	struct sigaction sa = {.sa_handler = run_on_signal};
+	struct iop_engine_ext ext = {.stop = &g_run_stop};
+	char err[512];
+	int rc, ret = 2;
+
+	rc = run_parse_args(argc, argv, &a);
+	if (rc) {
+		goto out;
+	}
+	if (!iop_initiator_find_uri(a.icfg.uri)) {
+		char scheme[32];
+
+		if (iop_uri_scheme(a.icfg.uri, scheme, sizeof(scheme))) {
+			fprintf(stderr, "iopath run: '%s' is not an endpoint URI (expected local:, "
+					"nvmf-tcp://host:port/nqn, vfio-user:///path, ...)\n",
+				a.icfg.uri);
+		} else {
+			fprintf(stderr, "iopath run: no initiator for '%s:' in this build "
+					"(iopath --list)\n", scheme);
+		}
+		goto out;
+	}
+	if (a.jobfile) {
+		struct stat st;
+
+		if (stat(a.jobfile, &st) == 0 && S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "iopath run: job file '%s' is a directory\n", a.jobfile);
+			goto out;
+		}
+		rc = iop_jobfile_load(a.jobfile, NULL, &jobs, &nr, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "iopath run: %s\n", err);
+			goto out;
+		}
+	} else {
+		jobs = calloc(1, sizeof(*jobs));
+		if (!jobs || iop_job_init(&jobs[0])) {
+			fprintf(stderr, "iopath run: out of memory\n");
+			free(jobs);
+			jobs = NULL;
+			ret = 1;
+			goto out;
+		}
+		nr = 1;
+		free(jobs[0].name);
+		jobs[0].name = strdup("run");
+	}
+	for (unsigned int i = 0; i < nr; i++) {
+		if (run_apply_kv(&a, &jobs[i])) {
+			goto out;
+		}
+		if (!a.jobfile && a.runtime_set && !a.time_based_set) {
+			jobs[i].time_based = jobs[i].runtime_ns != 0;
+		}
+		if (iop_job_validate(&jobs[i], err, sizeof(err))) {
+			fprintf(stderr, "iopath run: job '%s': %s\n", jobs[i].name, err);
+			goto out;
+		}
+	}
+	r = malloc(sizeof(*r));
+	if (!r) {
+		fprintf(stderr, "iopath run: out of memory\n");
+		ret = 1;
+		goto out;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	ret = 0;
+	for (unsigned int i = 0; i < nr && !g_run_stop; i++) {
+		rc = iop_engine_run(&jobs[i], &a.icfg, &ext, r);
+		if (rc) {
+			fprintf(stderr, "iopath run: job '%s' on %s failed: %s\n", jobs[i].name,
+				a.icfg.uri, r->error_msg[0] ? r->error_msg : strerror(-rc));
+			ret = 1;
+			continue;
+		}
+		iop_result_print(r, stdout);
+		fflush(stdout);
+		if (r->errors || r->verify_errors) {
+			ret = 1;
+		}
+		if (a.json) {
+			char path[4096];
+
+			run_json_path(a.json, jobs[i].name, nr, path, sizeof(path));
+			rc = iop_result_write_json(r, path);
+			if (rc) {
+				fprintf(stderr, "iopath run: cannot write %s: %s\n", path, strerror(-rc));
+				ret = 1;
+			}
+		}
+		if (a.csv) {
+			rc = iop_result_csv_append(r, a.csv);
+			if (rc) {
+				fprintf(stderr, "iopath run: cannot append to %s: %s\n", a.csv,
+					strerror(-rc));
+				ret = 1;
+			}
+		}
+	}
+out:
+	for (unsigned int i = 0; i < a.nkv; i++) {
+		free((char *)a.kv[i].name);
+	}
+	if (jobs) {
+		iop_jobs_free(jobs, nr);
+	}
+	free(r);
+	return ret;
+}
+
+static const struct iop_cmd run_cmd = {
+	.name = "run",
+	.summary = "run a job against one endpoint (iopath run URI [options|JOBFILE])",
+	.main = run_main,
+};
+IOP_CMD_REGISTER(run_cmd)

@@ -1,0 +1,848 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Load engine: one pinned thread per job, closed loop at iodepth on its own initiator queue. */
+#include <errno.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "iopath/cpuacct.h"
+#include "iopath/engine.h"
+#include "iopath/log.h"
+#include "iopath/prng.h"
+#include "iopath/reactor.h"
+#include "iopath/uri.h"
+#include "iopath/verify.h"
+
+#define ENGINE_VERIFY_BLK   512u
+#define ENGINE_DRAIN_NS     (5ull * 1000000000ull)  /* wait this long for in-flight I/O at end */
+#define ENGINE_INTR_WAIT_US 1000u
+
+struct engine;
+struct engine_thread;
+
+struct engine_slot {
+	struct iop_io io;
+	struct engine_thread *t;
+	void *buf;
+	bool verify_skip;       /* overlapping write in flight when this read was issued */
+};
+
+/* Per-thread state. The hot fields come first; nothing here is shared while I/O runs. */
+struct engine_thread {
+	const struct iop_initiator_ops *ops;
+	struct iop_queue *q;
+	struct engine_slot **free;
+	unsigned int nfree;
+	unsigned int inflight;
+	bool done;
+	bool random;
+	bool verify;
+	uint8_t fixed_op;       /* op when the mix is 100/0 */
+	unsigned int mixread;   /* percent reads; 101 = never mixed (fixed_op) */
+	uint64_t t_ramp_end;
+	uint64_t window_len;    /* t_end - t_ramp_end, 2^62 = no time limit */
+	uint64_t limit;         /* measured completions that end the job, 0 = none */
+	uint64_t measured;
+	uint64_t t_last;        /* last measured completion */
+	uint64_t base, range, bs, seq_next;
+	struct iop_prng prng;
+	uint64_t ios[2], bytes[2];
+	struct iop_hist *hist[2];
+	uint64_t errors, verify_errors;
+	volatile sig_atomic_t *stop;
+	/* verify */
+	uint8_t *written;       /* bitmap of bs blocks of [base, base+range) this thread wrote */
+	uint64_t vseq, vseed;
+	bool pure_read;
+	/* set-up */
+	struct engine *e;
+	unsigned int idx;
+	int cpu;                /* -1 = not pinned */
+	unsigned int depth;
+	struct engine_slot *slots;
+	pthread_t tid;
+	int rc;                 /* set-up or fatal queue error */
+	char err[200];
+};
+
+struct engine {
+	const struct iop_job *job;
+	const struct iop_initiator_ops *ops;
+	struct iop_initiator *ini;
+	bool interrupt;
+	unsigned int nthreads;
+	struct engine_thread *threads;
+	/* start gate (all queues open, then go together) and end gate (CPU sampled, then tear
+	 * down): a mutex + condvar rather than pthread barriers so that fewer threads than planned
+	 * (pthread_create failure) cannot deadlock it */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int nr_ready;
+	bool go, release;
+	uint64_t t_go, t_ramp_end, t_end;
+	atomic_uint nr_done;
+	volatile sig_atomic_t stop_all;
+	volatile sig_atomic_t *ext_stop;
+};
+
+static void
+engine_errf(struct engine_thread *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+engine_errf(struct engine_thread *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->err[0]) {
+		return; /* keep the first */
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->err, sizeof(t->err), fmt, ap);
+	va_end(ap);
+}
+
+static inline bool
+engine_bit_test(const uint8_t *bm, uint64_t i)
+{
+	return bm[i >> 3] & (1u << (i & 7));
+}
+
+static inline void
+engine_bit_set(uint8_t *bm, uint64_t i)
+{
+	bm[i >> 3] |= (uint8_t)(1u << (i & 7));
+}
+
+static void
+engine_verify_read(struct engine_thread *t, struct engine_slot *s)
+{
+	uint64_t bad_off = 0, blk = (s->io.offset - t->base) / t->bs;
+	int st = 0;
+	bool strict = t->pure_read || engine_bit_test(t->written, blk);
+	unsigned int bad;
+
+	if (s->verify_skip) {
+		return;
+	}
+	bad = iop_verify_check_io(s->buf, s->io.len, ENGINE_VERIFY_BLK, s->io.offset, !strict,
+				  &bad_off, &st);
+	if (bad) {
+		t->verify_errors += bad;
+		engine_errf(t, "verify: %s at offset %llu (%u bad 512-byte blocks in read of %llu)",
+			    iop_verify_status_name(st), (unsigned long long)bad_off, bad,
+			    (unsigned long long)s->io.offset);
+		IOP_ERR_RATELIMIT("verify: %s at offset %llu", iop_verify_status_name(st),
+				  (unsigned long long)bad_off);
+	}
+}
+
+/* Completion: may run inside submit (inline initiators) or from poll. */
+static void
+engine_io_done(struct iop_io *io)
+{
+	struct engine_slot *s = iop_container_of(io, struct engine_slot, io);
+	struct engine_thread *t = s->t;
+	uint64_t now = iop_now_ns();
+
+	t->inflight--;
+	t->free[t->nfree++] = s;
+	if (iop_unlikely(io->status)) {
+		t->errors++;
+		engine_errf(t, "%s at offset %llu len %llu: %s", iop_op_name(io->op),
+			    (unsigned long long)io->offset, (unsigned long long)io->len,
+			    strerror(-io->status));
+		return;
+	}
+	if (iop_unlikely(t->verify) && io->op == IOP_OP_READ) {
+		engine_verify_read(t, s);
+	}
+	if (iop_likely(now - t->t_ramp_end < t->window_len)) {
+		iop_hist_record(t->hist[io->op], now - io->start_ns);
+		t->ios[io->op]++;
+		t->bytes[io->op] += io->len;
+		t->t_last = now;
+		if (iop_unlikely(++t->measured == t->limit)) {
+			t->done = true;
+		}
+	} else if (now >= t->t_ramp_end) {
+		t->done = true; /* past the end of the window */
+	}
+}
+
+static void
+engine_prep_verify(struct engine_thread *t, struct engine_slot *s)
+{
+	uint64_t blk = (s->io.offset - t->base) / t->bs;
+
+	s->verify_skip = false;
+	if (s->io.op == IOP_OP_WRITE) {
+		iop_verify_fill_io(s->buf, t->bs, ENGINE_VERIFY_BLK, s->io.offset, t->vseq++,
+				   t->vseed);
+		engine_bit_set(t->written, blk);
+		return;
+	}
+	/* a read racing a write of the same block of this thread may see either: skip checking */
+	for (unsigned int i = 0; i < t->depth; i++) {
+		struct engine_slot *o = &t->slots[i];
+
+		if (o != s && o->io.op == IOP_OP_WRITE && o->io.offset == s->io.offset) {
+			bool is_free = false;
+
+			for (unsigned int j = 0; j < t->nfree; j++) {
+				if (t->free[j] == o) {
+					is_free = true;
+					break;
+				}
+			}
+			if (!is_free) {
+				s->verify_skip = true;
+				return;
+			}
+		}
+	}
+}
+
+static inline void
+engine_prep(struct engine_thread *t, struct engine_slot *s)
+{
+	if (t->mixread > 100) {
+		s->io.op = t->fixed_op;
+	} else {
+		s->io.op = ((iop_prng_next(&t->prng) >> 32) * 100 >> 32) < t->mixread ?
+				   IOP_OP_READ : IOP_OP_WRITE;
+	}
+	if (t->random) {
+		s->io.offset = iop_prng_offset(&t->prng, t->base, t->range, t->bs);
+	} else {
+		s->io.offset = t->base + t->seq_next;
+		t->seq_next += t->bs;
+		if (t->seq_next + t->bs > t->range) {
+			t->seq_next = 0;
+		}
+	}
+	s->io.status = 0;
+	if (iop_unlikely(t->verify)) {
+		engine_prep_verify(t, s);
+	}
+}
+
+static inline bool
+engine_may_submit(const struct engine_thread *t)
+{
+	return !t->done && (!t->limit || t->measured + t->inflight < t->limit);
+}
+
+/* Submit every free slot. \return 0, or a negative errno when the queue broke. */
+static int
+engine_submit_all(struct engine_thread *t)
+{
+	while (t->nfree && engine_may_submit(t) && !t->e->stop_all) {
+		struct engine_slot *s = t->free[--t->nfree];
+		int rc;
+
+		engine_prep(t, s);
+		t->inflight++;
+		s->io.start_ns = iop_now_ns();
+		rc = t->ops->submit(t->q, &s->io);
+		if (iop_likely(rc == 0)) {
+			continue;
+		}
+		t->inflight--;
+		t->free[t->nfree++] = s;
+		if (rc == -EAGAIN) {
+			return 0;
+		}
+		t->errors++;
+		engine_errf(t, "submit %s at offset %llu: %s", iop_op_name(s->io.op),
+			    (unsigned long long)s->io.offset, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+static void
+engine_loop(struct engine_thread *t)
+{
+	const unsigned int wait_us = t->e->interrupt ? ENGINE_INTR_WAIT_US : 0;
+	uint64_t t_end = t->e->t_end;
+	int rc;
+
+	while (!t->done) {
+		rc = engine_submit_all(t);
+		if (rc) {
+			t->rc = rc;
+			break;
+		}
+		if (t->done) {
+			break;
+		}
+		rc = t->ops->poll(t->q, t->depth, t->nfree && engine_may_submit(t) ? 0 : wait_us);
+		if (iop_unlikely(rc < 0)) {
+			t->errors++;
+			engine_errf(t, "queue poll failed: %s", strerror(-rc));
+			t->rc = rc;
+			break;
+		}
+		if (rc == 0) {
+			/* nothing completed: time limits and stop requests still apply */
+			if (iop_now_ns() >= t_end || t->e->stop_all) {
+				t->done = true;
+			}
+		}
+		if (iop_unlikely(t->e->stop_all)) {
+			t->done = true;
+		}
+	}
+	t->done = true;
+	if (t->rc) {
+		return; /* broken queue: nothing more will complete */
+	}
+	/* drain what is still in flight (not counted: outside the window or after the limit) */
+	uint64_t deadline = iop_now_ns() + ENGINE_DRAIN_NS;
+
+	while (t->inflight) {
+		rc = t->ops->poll(t->q, t->depth, wait_us);
+		if (rc < 0) {
+			t->rc = rc;
+			engine_errf(t, "queue poll failed while draining: %s", strerror(-rc));
+			return;
+		}
+		if (rc == 0 && iop_now_ns() > deadline) {
+			t->rc = -ETIMEDOUT;
+			t->errors += t->inflight;
+			engine_errf(t, "%u I/Os still in flight %llus after the end", t->inflight,
+				    ENGINE_DRAIN_NS / 1000000000ull);
+			return;
+		}
+	}
+}
+
+/* After the measured phase: read back every block this thread wrote and check it. */
+static void
+engine_verify_pass_done(struct iop_io *io)
+{
+	struct engine_slot *s = iop_container_of(io, struct engine_slot, io);
+	struct engine_thread *t = s->t;
+
+	t->inflight--;
+	t->free[t->nfree++] = s;
+	if (io->status) {
+		t->errors++;
+		engine_errf(t, "verify read at offset %llu: %s", (unsigned long long)io->offset,
+			    strerror(-io->status));
+		return;
+	}
+	s->verify_skip = false;
+	engine_verify_read(t, s);
+}
+
+static void
+engine_verify_pass(struct engine_thread *t)
+{
+	uint64_t nblk = t->range / t->bs, next = 0;
+	uint64_t deadline;
+	int rc;
+
+	for (unsigned int i = 0; i < t->depth; i++) {
+		t->slots[i].io.cb = engine_verify_pass_done;
+		t->slots[i].io.op = IOP_OP_READ;
+	}
+	deadline = iop_now_ns() + 60ull * 1000000000ull;
+	while (next < nblk || t->inflight) {
+		while (t->nfree && next < nblk) {
+			struct engine_slot *s;
+
+			if (!engine_bit_test(t->written, next)) {
+				next++;
+				continue;
+			}
+			s = t->free[--t->nfree];
+			s->io.offset = t->base + next * t->bs;
+			s->io.status = 0;
+			t->inflight++;
+			rc = t->ops->submit(t->q, &s->io);
+			if (rc) {
+				t->inflight--;
+				t->free[t->nfree++] = s;
+				if (rc != -EAGAIN) {
+					engine_errf(t, "verify pass submit: %s", strerror(-rc));
+					t->errors++;
+					return;
+				}
+				break;
+			}
+			next++;
+		}
+		rc = t->ops->poll(t->q, t->depth, 0);
+		if (rc < 0) {
+			engine_errf(t, "verify pass poll: %s", strerror(-rc));
+			t->errors++;
+			return;
+		}
+		if (iop_now_ns() > deadline) {
+			engine_errf(t, "verify pass did not finish within 60 s");
+			t->errors++;
+			return;
+		}
+	}
+}
+
+static int
+engine_thread_setup(struct engine_thread *t)
+{
+	const struct iop_job *job = t->e->job;
+	void *(*alloc)(struct iop_queue *, size_t) = t->ops->buf_alloc;
+	int rc;
+
+	if (t->cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(t->cpu, &set);
+		rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+		if (rc) {
+			engine_errf(t, "cannot pin job thread %u to cpu %d: %s", t->idx, t->cpu,
+				    strerror(rc));
+			return -rc;
+		}
+	}
+	rc = t->ops->queue_open(t->e->ini, t->idx, t->depth, &t->q);
+	if (rc) {
+		engine_errf(t, "cannot open I/O queue %u (depth %u): %s", t->idx, t->depth,
+			    strerror(-rc));
+		t->q = NULL;
+		return rc;
+	}
+	t->slots = calloc(t->depth, sizeof(*t->slots));
+	t->free = calloc(t->depth, sizeof(*t->free));
+	t->hist[0] = aligned_alloc(IOP_CACHELINE, IOP_ALIGN_UP(sizeof(struct iop_hist),
+							       IOP_CACHELINE));
+	t->hist[1] = aligned_alloc(IOP_CACHELINE, IOP_ALIGN_UP(sizeof(struct iop_hist),
+							       IOP_CACHELINE));
+	if (job->verify) {
+		t->written = calloc((t->range / t->bs + 7) / 8 + 1, 1);
+	}
+	if (!t->slots || !t->free || !t->hist[0] || !t->hist[1] || (job->verify && !t->written)) {
+		engine_errf(t, "out of memory");
+		return -ENOMEM;
+	}
+	iop_hist_init(t->hist[0]);
+	iop_hist_init(t->hist[1]);
+	for (unsigned int i = 0; i < t->depth; i++) {
+		struct engine_slot *s = &t->slots[i];
+
+		if (alloc) {
+			s->buf = alloc(t->q, t->bs);
+		} else if (posix_memalign(&s->buf, 4096, IOP_ALIGN_UP(t->bs, 4096))) {
+			s->buf = NULL;
+		}
+		if (!s->buf) {
+			engine_errf(t, "cannot allocate %u I/O buffers of %llu bytes", t->depth,
+				    (unsigned long long)t->bs);
+			return -ENOMEM;
+		}
+		/* write data that is not all zeroes (some paths special-case zero pages) */
+		for (uint64_t o = 0; o + 8 <= t->bs; o += 8) {
+			uint64_t r = iop_prng_next(&t->prng);
+
+			memcpy((uint8_t *)s->buf + o, &r, 8);
+		}
+		s->t = t;
+		s->io.cb = engine_io_done;
+		s->io.cb_arg = t;
+		s->io.nsid = 0;
+		iop_io_set_buf(&s->io, s->buf, t->bs);
+		t->free[t->nfree++] = s;
+	}
+	return 0;
+}
+
+static void
+engine_thread_teardown(struct engine_thread *t)
+{
+	for (unsigned int i = 0; t->slots && i < t->depth; i++) {
+		struct engine_slot *s = &t->slots[i];
+
+		if (!s->buf) {
+			continue;
+		}
+		if (t->ops->buf_alloc && t->ops->buf_free) {
+			t->ops->buf_free(t->q, s->buf, t->bs);
+		} else if (!t->ops->buf_alloc) {
+			free(s->buf);
+		}
+	}
+	if (t->q) {
+		t->ops->queue_close(t->q);
+	}
+	free(t->slots);
+	free(t->free);
+	free(t->written);
+	t->slots = NULL;
+	t->free = NULL;
+	t->written = NULL;
+	t->q = NULL;
+}
+
+static void *
+engine_thread_main(void *arg)
+{
+	struct engine_thread *t = arg;
+	struct engine *e = t->e;
+
+	t->rc = engine_thread_setup(t);
+	pthread_mutex_lock(&e->lock);
+	e->nr_ready++;
+	pthread_cond_broadcast(&e->cond);
+	while (!e->go) {
+		pthread_cond_wait(&e->cond, &e->lock);
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (!t->rc && !e->stop_all) {
+		t->t_ramp_end = e->t_ramp_end;
+		/* a bounded window also rejects pre-ramp completions (now - t_ramp_end wraps) */
+		t->window_len = e->t_end == UINT64_MAX ? (1ull << 62) : e->t_end - e->t_ramp_end;
+		engine_loop(t);
+		if (!t->rc && t->verify && !t->pure_read) {
+			engine_verify_pass(t);
+		}
+	}
+	pthread_mutex_lock(&e->lock);
+	atomic_fetch_add(&e->nr_done, 1);
+	while (!e->release) {
+		pthread_cond_wait(&e->cond, &e->lock);
+	}
+	pthread_mutex_unlock(&e->lock);
+	engine_thread_teardown(t);
+	return NULL;
+}
+
+/* Sleep until abs_ns (CLOCK_MONOTONIC) or a stop request, in short steps. */
+static void
+engine_sleep_until(struct engine *e, uint64_t abs_ns)
+{
+	for (;;) {
+		uint64_t now = iop_now_ns(), step;
+		struct timespec ts;
+
+		if (now >= abs_ns || e->stop_all ||
+		    atomic_load(&e->nr_done) == e->nthreads) {
+			return;
+		}
+		if (e->ext_stop && *e->ext_stop) {
+			e->stop_all = 1;
+			return;
+		}
+		step = IOP_MIN(abs_ns - now, 20000000ull);
+		ts.tv_sec = (time_t)(step / 1000000000ull);
+		ts.tv_nsec = (long)(step % 1000000000ull);
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void
+engine_fill_result_job(struct iop_result *r, const struct iop_job *job,
+		       const struct iop_initiator_cfg *icfg, uint64_t range)
+{
+	char scheme[32] = "", bs[32], be[32];
+	const char *colon;
+
+	iop_uri_scheme(icfg->uri, scheme, sizeof(scheme));
+	snprintf(r->uri, sizeof(r->uri), "%s", icfg->uri);
+	snprintf(r->transport, sizeof(r->transport), "%s", scheme);
+	snprintf(r->backend, sizeof(r->backend), "%s", icfg->backend ? icfg->backend : "");
+	snprintf(r->name, sizeof(r->name), "%s", job->name ? job->name : "job");
+	snprintf(r->rw, sizeof(r->rw), "%s", iop_rw_name(job->rw));
+	r->rwmixread = (unsigned int)job->rwmixread;
+	r->bs = job->bs;
+	r->iodepth = (unsigned int)job->iodepth;
+	r->numjobs = (unsigned int)job->numjobs;
+	r->size = range;
+	r->offset = job->offset;
+	r->runtime_req_ns = job->runtime_ns;
+	r->ramp_ns = job->ramp_ns;
+	r->number_ios = job->number_ios;
+	r->verify = job->verify;
+	colon = icfg->backend ? strchr(icfg->backend, ':') : NULL;
+	snprintf(be, sizeof(be), "%.*s", colon ? (int)(colon - icfg->backend) :
+		 (int)(icfg->backend ? strlen(icfg->backend) : 0), icfg->backend ? icfg->backend : "");
+	snprintf(r->cell, sizeof(r->cell), "%s%s%s-%s-%s-qd%u-j%u", scheme, be[0] ? "-" : "", be,
+		 r->rw, iop_fmt_size(job->bs, bs, sizeof(bs)), r->iodepth, r->numjobs);
+	iop_result_env_fill(&r->env);
+	snprintf(r->env.pinning, sizeof(r->env.pinning), "%s", job->cpus ? job->cpus : "");
+	r->env.interrupt = icfg->interrupt;
+}
+
+static int
+engine_check_job(const struct iop_job *job, const struct iop_initiator *ini, uint64_t *range,
+		 char *err, size_t errlen)
+{
+	uint64_t r;
+
+	if (iop_job_validate(job, err, errlen)) {
+		return -EINVAL;
+	}
+	if (ini->block_size && job->bs % ini->block_size) {
+		snprintf(err, errlen, "bs %llu is not a multiple of the device block size %u",
+			 (unsigned long long)job->bs, ini->block_size);
+		return -EINVAL;
+	}
+	if (ini->block_size && job->offset % ini->block_size) {
+		snprintf(err, errlen, "offset %llu is not a multiple of the device block size %u",
+			 (unsigned long long)job->offset, ini->block_size);
+		return -EINVAL;
+	}
+	if (ini->max_io && job->bs > ini->max_io) {
+		snprintf(err, errlen, "bs %llu is larger than the endpoint's largest I/O (%u)",
+			 (unsigned long long)job->bs, ini->max_io);
+		return -EINVAL;
+	}
+	if (job->offset >= ini->size) {
+		snprintf(err, errlen, "offset %llu is beyond the device size %llu",
+			 (unsigned long long)job->offset, (unsigned long long)ini->size);
+		return -EINVAL;
+	}
+	r = job->size ? job->size : ini->size - job->offset;
+	if (job->offset + r > ini->size || job->offset + r < job->offset) {
+		snprintf(err, errlen, "offset+size (%llu+%llu) is beyond the device size %llu",
+			 (unsigned long long)job->offset, (unsigned long long)r,
+			 (unsigned long long)ini->size);
+		return -EINVAL;
+	}
+	r -= r % job->bs;
+	if (r < job->bs) {
+		snprintf(err, errlen, "range of %llu bytes holds no %llu-byte block",
+			 (unsigned long long)r, (unsigned long long)job->bs);
+		return -EINVAL;
+	}
+	if (job->verify && job->numjobs > 1 && r / job->bs < job->numjobs) {
+		snprintf(err, errlen, "verify splits the range between jobs: too small for %llu jobs",
+			 (unsigned long long)job->numjobs);
+		return -EINVAL;
+	}
+	*range = r;
+	return 0;
+}
+
+static void
+engine_thread_init(struct engine *e, struct engine_thread *t, unsigned int i, uint64_t range,
+		   const int *cpus, int ncpus)
+{
+	const struct iop_job *job = e->job;
+
+	t->e = e;
+	t->ops = e->ops;
+	t->idx = i;
+	t->cpu = ncpus > 0 ? cpus[i % (unsigned int)ncpus] : -1;
+	t->depth = (unsigned int)job->iodepth;
+	t->bs = job->bs;
+	t->random = iop_rw_random(job->rw);
+	t->verify = job->verify;
+	t->pure_read = !iop_rw_writes(job->rw);
+	if (iop_rw_reads(job->rw) && iop_rw_writes(job->rw)) {
+		t->mixread = (unsigned int)job->rwmixread;
+		if (t->mixread == 100 || t->mixread == 0) {
+			t->fixed_op = t->mixread ? IOP_OP_READ : IOP_OP_WRITE;
+			t->mixread = 101;
+		}
+	} else {
+		t->mixread = 101;
+		t->fixed_op = iop_rw_reads(job->rw) ? IOP_OP_READ : IOP_OP_WRITE;
+	}
+	if (job->verify && job->numjobs > 1) {
+		/* disjoint slices: no thread reads a block another one is rewriting */
+		uint64_t slice = range / job->numjobs / job->bs * job->bs;
+
+		t->base = job->offset + i * slice;
+		t->range = slice;
+	} else {
+		t->base = job->offset;
+		t->range = range;
+	}
+	if (job->number_ios) {
+		t->limit = job->number_ios;
+	} else if (!job->time_based) {
+		t->limit = t->range / t->bs; /* one pass over the range, fio's default */
+	}
+	t->vseed = job->seed;
+	iop_prng_seed(&t->prng, job->seed ^ ((uint64_t)(i + 1) * 0x9e3779b97f4a7c15ull));
+}
+
+static void
+engine_collect(struct engine *e, struct iop_result *r)
+{
+	for (unsigned int i = 0; i < e->nthreads; i++) {
+		struct engine_thread *t = &e->threads[i];
+
+		if (t->hist[0]) {
+			iop_hist_merge(&r->read.hist, t->hist[0]);
+			iop_hist_merge(&r->write.hist, t->hist[1]);
+		}
+		r->read.ios += t->ios[IOP_OP_READ];
+		r->read.bytes += t->bytes[IOP_OP_READ];
+		r->write.ios += t->ios[IOP_OP_WRITE];
+		r->write.bytes += t->bytes[IOP_OP_WRITE];
+		r->errors += t->errors;
+		r->verify_errors += t->verify_errors;
+		if (t->err[0] && !r->error_msg[0]) {
+			snprintf(r->error_msg, sizeof(r->error_msg), "job %u: %s", i, t->err);
+		}
+		free(t->hist[0]);
+		free(t->hist[1]);
+		t->hist[0] = t->hist[1] = NULL;
+	}
+}
+
+int
+iop_engine_run(const struct iop_job *job, const struct iop_initiator_cfg *icfg,
+	       const struct iop_engine_ext *ext, struct iop_result *out)
+{
+	struct iop_initiator_cfg cfg = *icfg;
+	struct engine e = {.job = job};
+	struct iop_cpu_sample self_a, self_b, tgt_a = {0}, tgt_b = {0};
+	int cpus[IOP_JOB_MAX_CPUS], ncpus = 0, rc;
+	bool tgt_ok = false, stopped = false;
+	uint64_t range = 0, t_last = 0;
+	unsigned int started = 0, setup_fail = 0;
+
+	iop_result_init(out);
+	e.ops = iop_initiator_find_uri(icfg->uri);
+	if (!e.ops) {
+		char scheme[32];
+
+		if (iop_uri_scheme(icfg->uri, scheme, sizeof(scheme))) {
+			snprintf(out->error_msg, sizeof(out->error_msg), "bad URI '%s'", icfg->uri);
+			return -EINVAL;
+		}
+		snprintf(out->error_msg, sizeof(out->error_msg),
+			 "no initiator for '%s:' in this build (iopath --list)", scheme);
+		return -ENOENT;
+	}
+	if (job->cpus) {
+		ncpus = iop_cpulist_parse(job->cpus, cpus, IOP_JOB_MAX_CPUS);
+		if (ncpus <= 0) {
+			snprintf(out->error_msg, sizeof(out->error_msg), "bad cpu list '%s'",
+				 job->cpus);
+			return -EINVAL;
+		}
+	}
+	cfg.nr_queues = (unsigned int)job->numjobs;
+	cfg.queue_depth = (unsigned int)job->iodepth;
+	rc = e.ops->open(&cfg, &e.ini);
+	if (rc) {
+		snprintf(out->error_msg, sizeof(out->error_msg), "cannot open %s: %s", icfg->uri,
+			 strerror(-rc));
+		return rc;
+	}
+	rc = engine_check_job(job, e.ini, &range, out->error_msg, sizeof(out->error_msg));
+	if (rc) {
+		goto out_close;
+	}
+	engine_fill_result_job(out, job, icfg, range);
+	snprintf(out->desc, sizeof(out->desc), "%s", e.ini->desc);
+
+	e.interrupt = icfg->interrupt;
+	e.nthreads = (unsigned int)job->numjobs;
+	e.ext_stop = ext ? ext->stop : NULL;
+	e.threads = calloc(e.nthreads, sizeof(*e.threads));
+	if (!e.threads) {
+		rc = -ENOMEM;
+		goto out_close;
+	}
+	pthread_mutex_init(&e.lock, NULL);
+	pthread_cond_init(&e.cond, NULL);
+	for (unsigned int i = 0; i < e.nthreads; i++) {
+		engine_thread_init(&e, &e.threads[i], i, range, cpus, ncpus);
+	}
+	for (started = 0; started < e.nthreads; started++) {
+		rc = pthread_create(&e.threads[started].tid, NULL, engine_thread_main,
+				    &e.threads[started]);
+		if (rc) {
+			rc = -rc;
+			snprintf(out->error_msg, sizeof(out->error_msg), "cannot start thread: %s",
+				 strerror(-rc));
+			e.stop_all = 1; /* the started ones skip the I/O */
+			break;
+		}
+	}
+	pthread_mutex_lock(&e.lock);
+	while (e.nr_ready < started) {
+		pthread_cond_wait(&e.cond, &e.lock);
+	}
+	e.t_go = iop_now_ns();
+	e.t_ramp_end = e.t_go + job->ramp_ns;
+	e.t_end = job->runtime_ns ? e.t_ramp_end + job->runtime_ns : UINT64_MAX;
+	e.go = true;
+	pthread_cond_broadcast(&e.cond);
+	pthread_mutex_unlock(&e.lock);
+	if (started < e.nthreads) {
+		goto out_release;
+	}
+	for (unsigned int i = 0; i < e.nthreads; i++) {
+		if (e.threads[i].rc) {
+			setup_fail++;
+		}
+	}
+
+	engine_sleep_until(&e, e.t_ramp_end);
+	iop_cpu_self(&self_a);
+	if (ext && ext->target_pid > 0) {
+		tgt_ok = iop_cpu_pid(ext->target_pid, &tgt_a) == 0;
+	}
+	if (ext && ext->window) {
+		ext->window(ext->window_arg, true);
+	}
+	engine_sleep_until(&e, UINT64_MAX);
+	iop_cpu_self(&self_b);
+	if (tgt_ok) {
+		tgt_ok = iop_cpu_pid(ext->target_pid, &tgt_b) == 0;
+	}
+	if (ext && ext->window) {
+		ext->window(ext->window_arg, false);
+	}
+	stopped = e.stop_all;
+out_release:
+	/* threads that finished wait for this before tearing down (not counted in the CPU) */
+	pthread_mutex_lock(&e.lock);
+	e.release = true;
+	pthread_cond_broadcast(&e.cond);
+	pthread_mutex_unlock(&e.lock);
+
+	for (unsigned int i = 0; i < started; i++) {
+		pthread_join(e.threads[i].tid, NULL);
+		t_last = IOP_MAX(t_last, e.threads[i].t_last);
+	}
+	engine_collect(&e, out);
+	if (started == e.nthreads) {
+		if (setup_fail == e.nthreads) {
+			rc = e.threads[0].rc;
+		} else {
+			rc = 0;
+		}
+		if (job->runtime_ns && !job->number_ios && job->time_based && !stopped &&
+		    !setup_fail) {
+			out->runtime_ns = e.t_end - e.t_ramp_end;
+		} else {
+			out->runtime_ns = t_last > e.t_ramp_end ? t_last - e.t_ramp_end : 0;
+		}
+		iop_cpu_cores(&self_a, &self_b, &out->cpu_ini.usr, &out->cpu_ini.sys);
+		if (tgt_ok) {
+			iop_cpu_cores(&tgt_a, &tgt_b, &out->cpu_tgt.usr, &out->cpu_tgt.sys);
+			out->target_measured = true;
+		}
+		if (setup_fail && !out->errors) {
+			out->errors = setup_fail;
+		}
+	}
+	pthread_mutex_destroy(&e.lock);
+	pthread_cond_destroy(&e.cond);
+	free(e.threads);
+	iop_result_finalize(out);
+out_close:
+	e.ops->close(e.ini);
+	return rc;
+}

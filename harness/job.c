@@ -320,7 +320,7 @@ iop_jobfile_parse(const char *text, const char *fname, const struct iop_job *bas
 		  struct iop_job **jobs_out, unsigned int *nr_out, char *err, size_t errlen)
 {
 	struct iop_job global, *jobs = NULL, *cur;
-	unsigned int nr = 0, lineno = 0;
+	unsigned int nr = 0, lineno = 0, nopts = 0;
 	char *dup, *line, *save = NULL, e2[192];
 	bool in_global = true;
 	int rc;
@@ -393,6 +393,7 @@ iop_jobfile_parse(const char *text, const char *fname, const struct iop_job *bas
 			rc = -EINVAL;
 			goto out;
 		}
+		nopts++;
 		rc = iop_job_set(cur, key, val, e2, sizeof(e2));
 		if (rc) {
 			snprintf(err, errlen, "%s:%u: %s%s", fname, lineno, e2,
@@ -400,6 +401,11 @@ iop_jobfile_parse(const char *text, const char *fname, const struct iop_job *bas
 			rc = rc == -ENOMEM ? rc : -EINVAL;
 			goto out;
 		}
+	}
+	if (nr == 0 && !nopts) {
+		snprintf(err, errlen, "%s: no jobs defined", fname);
+		rc = -EINVAL;
+		goto out;
 	}
 	if (nr == 0) {
 		/* no job section: the whole file is one job */

@@ -149,6 +149,18 @@ int iop_result_from_json(const char *text, struct iop_result *r, char *err, size
 /** Read a JSON file written by iop_result_write_json. \return 0, -ENOENT, -EINVAL (see above). */
 int iop_result_read_json(const char *path, struct iop_result *r, char *err, size_t errlen);
 
+/**
+ * fio-compatible JSON ("fio --output-format=json" layout) for n results, one jobs[] entry each:
+ * jobname, job options, read/write {io_bytes, bw_bytes, bw (KiB/s), iops, runtime (ms),
+ * total_ios, clat_ns and lat_ns {min, max, mean, stddev, N, percentile{"99.000000"...}}},
+ * usr_cpu/sys_cpu (percent of one CPU, initiator), so fio tooling can read iopath results.
+ * \return a malloc'd string or NULL on -ENOMEM.
+ */
+char *iop_result_to_fio_json(const struct iop_result *const *rs, unsigned int n);
+/** Write iop_result_to_fio_json to path. \return 0 or negative errno. */
+int iop_result_write_fio_json(const struct iop_result *const *rs, unsigned int n,
+			      const char *path);
+
 /** The summary.csv header line (no newline); columns match iop_result_csv_row. */
 const char *iop_result_csv_header(void);
 

@@ -266,6 +266,8 @@ test_jobfile_errors(void)
 		{"[a]\nfilename=${DEV}\n", "environment variables"},
 		/* Test5: inconsistent job */
 		{"[a]\nbs=4k\noffset=100\n", "job 'a': offset (100) is not a multiple of bs"},
+		/* Test6: nothing in it */
+		{"; only a comment\n\n", "t.fio: no jobs defined"},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

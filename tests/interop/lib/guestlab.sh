@@ -339,11 +339,14 @@ gl_check_nvmetcp_pcap() { # file port|auto digest|nodigest [h2cdata]
 			-e tcp.dstport 2>/dev/null | head -n1)
 		[ -n "$port" ] || { gl_log "$f: no TCP connection set-up in the trace"; return 1; }
 	fi
-	local ts=(tshark -n -r "$f" -d "tcp.port==$port,nvme-tcp" -o nvme-tcp.check_hdgst:TRUE
-		-o nvme-tcp.check_ddgst:TRUE)
-	out=$("${ts[@]}" -Y nvme-tcp -T fields -E occurrence=a -E separator=';' \
-		-e nvme-tcp.type -e nvme-tcp.hdgst.status -e nvme-tcp.ddgst.status 2>/dev/null) ||
-		{ gl_log "$f: tshark failed:"; "${ts[@]}" -c 1 >/dev/null; return 1; }
+	# One pass: per frame the PDU types, digest verdicts, malformed marks and expert severities.
+	local all
+	all=$(tshark -n -r "$f" -d "tcp.port==$port,nvme-tcp" -o nvme-tcp.check_hdgst:TRUE \
+		-o nvme-tcp.check_ddgst:TRUE -T fields -E occurrence=a -E separator=';' \
+		-e frame.number -e nvme-tcp.type -e nvme-tcp.hdgst.status -e nvme-tcp.ddgst.status \
+		-e _ws.malformed -e _ws.expert.severity 2>/dev/null) ||
+		{ gl_log "$f: tshark cannot read it:"; tshark -n -r "$f" -c 1 >/dev/null; return 1; }
+	out=$(echo "$all" | awk -F';' '$2 != "" {print $2 ";" $3 ";" $4}')
 	n=$(echo "$out" | grep -c .)
 	types=$(echo "$out" | cut -d';' -f1 | tr ',' '\n' | grep . | sort -un | tr '\n' ' ')
 	gl_log "$f: $n frames with NVMe/TCP PDUs, PDU types: $types"
@@ -351,8 +354,11 @@ gl_check_nvmetcp_pcap() { # file port|auto digest|nodigest [h2cdata]
 	for t in $need; do
 		echo " $types" | grep -q " $t " || { gl_log "$f: no PDU of type $t"; return 1; }
 	done
-	bad=$("${ts[@]}" -Y '_ws.malformed || _ws.expert.severity == "Error"' 2>/dev/null | head -n 5)
-	[ -z "$bad" ] || { gl_log "$f: malformed or error frames:"; echo "$bad" >&2; return 1; }
+	# Expert severity Error is 0x800000 (malformed frames carry it too).
+	bad=$(echo "$all" | awk -F';' '{ split($6, sv, ","); e = ($5 != "")
+		for (i in sv) if (sv[i] + 0 >= 8388608) e = 1
+		if (e) print $1 }' | head -n 5 | tr '\n' ' ')
+	[ -z "$bad" ] || { gl_log "$f: malformed or error frames: $bad"; return 1; }
 	# Every digest present must be judged good; "digest" also demands that digests were used.
 	local hd dd
 	hd=$(echo "$out" | cut -d';' -f2 | tr ',' '\n' | grep . | sort | uniq -c | tr -s ' \n' ' ')

@@ -10,7 +10,9 @@ export GUESTLAB_RECORD=1
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=(tests/interop/nvmf_tcp/001-kernel-host-kernel-target.sh
 	tests/interop/nvmf_tcp/002-kernel-host-iopath-target.sh
-	tests/interop/nvmf_tcp/003-iopath-host-kernel-target.sh)
+	tests/interop/nvmf_tcp/003-iopath-host-kernel-target.sh
+	tests/interop/vhost_user/001-qemu-blk-iopath-target.sh
+	tests/interop/vhost_user/002-qemu-scsi-iopath-target.sh)
 for t in "${tests[@]}"; do
 	echo "== $t"
 	log=$BUILD/record-$(basename "$t" .sh).log

@@ -4,6 +4,8 @@
 # `iopath target vhost-user-blk:///SOCK` on the host. The guest writes 4 MiB of random data with
 # O_DIRECT, reads it back and compares md5, then the same from two CPUs at once (two queues); the
 # host then checks the target's backing file holds the same bytes (uring backend when built).
+# GUESTLAB_RECORD=1 keeps the target's --trace of the session (when it writes one) in
+# conformance/traces/qemu_iopath-vhost-user-blk.jsonl.
 # TIMEOUT=180
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
@@ -16,7 +18,7 @@ truncate -s 64M "$DISK"
 backend=malloc:size=64M
 "$IOPATH" --list 2>/dev/null | grep -qw uring && backend=uring:path=$DISK
 gl_bg_start "$GL_WORK/target.log" '^ready ' 15 "$IOPATH" target "vhost-user-blk://$SOCK" \
-	--backend "$backend" || gl_die "iopath target did not start"
+	--backend "$backend" --trace "$GL_WORK/session.jsonl" || gl_die "iopath target did not start"
 TGT=$GL_BG_PID
 
 # vhost-user: the back end maps guest RAM, so it must live in shared memory (memfd).
@@ -49,5 +51,10 @@ if [ "${backend%%:*}" = uring ]; then
 	cmp "$GL_OUT/data" <(head -c 4194304 "$DISK") ||
 		gl_die "the target's backing file does not hold what the guest wrote"
 	echo "backing file holds the guest's data"
+fi
+# The target records the vhost-user session when it supports --trace; keep QEMU's side of it.
+if [ -n "${GUESTLAB_RECORD:-}" ] && [ -s "$GL_WORK/session.jsonl" ]; then
+	cp "$GL_WORK/session.jsonl" "$IOPATH_ROOT/conformance/traces/qemu_iopath-vhost-user-blk.jsonl"
+	echo "recorded into conformance/traces/"
 fi
 echo "PASS: QEMU vhost-user-blk-pci -> iopath target, md5 verified"

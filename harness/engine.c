@@ -639,8 +639,10 @@ engine_fill_result_job(struct iop_result *r, const struct iop_job *job,
 	r->number_ios = job->number_ios;
 	r->verify = job->verify;
 	colon = icfg->backend ? strchr(icfg->backend, ':') : NULL;
-	snprintf(be, sizeof(be), "%.*s", colon ? (int)(colon - icfg->backend) :
-		 (int)(icfg->backend ? strlen(icfg->backend) : 0), icfg->backend ? icfg->backend : "");
+	snprintf(be, sizeof(be), "%.*s",
+		 colon ? (int)(colon - icfg->backend) :
+			 (int)(icfg->backend ? strlen(icfg->backend) : 0),
+		 icfg->backend ? icfg->backend : "");
 	snprintf(r->cell, sizeof(r->cell), "%s%s%s-%s-%s-qd%u-j%u", scheme, be[0] ? "-" : "", be,
 		 r->rw, iop_fmt_size(job->bs, bs, sizeof(bs)), r->iodepth, r->numjobs);
 	iop_result_env_fill(&r->env);
@@ -691,7 +693,8 @@ engine_check_job(const struct iop_job *job, const struct iop_initiator *ini, uin
 		return -EINVAL;
 	}
 	if (job->verify && job->numjobs > 1 && r / job->bs < job->numjobs) {
-		snprintf(err, errlen, "verify splits the range between jobs: too small for %llu jobs",
+		snprintf(err, errlen,
+			 "verify splits the range between jobs: too small for %llu jobs",
 			 (unsigned long long)job->numjobs);
 		return -EINVAL;
 	}

@@ -69,7 +69,6 @@ struct __attribute__((aligned(IOP_CACHELINE))) engine_thread {
 	uint64_t ios[2], bytes[2];
 	struct iop_hist *hist[2];
 	uint64_t errors, verify_errors;
-	volatile sig_atomic_t *stop;
 	/* verify */
 	uint8_t *written;       /* bitmap of bs blocks of [base, base+range) this thread wrote */
 	uint64_t vseq, vseed;
@@ -115,9 +114,15 @@ struct engine {
 	bool go, release;
 	uint64_t t_go;
 	atomic_uint nr_done;
-	volatile sig_atomic_t stop_all;
+	atomic_int stop_all;    /* read with relaxed loads in the hot loop (a plain load) */
 	volatile sig_atomic_t *ext_stop;
 };
+
+static inline bool
+engine_stopping(struct engine *e)
+{
+	return atomic_load_explicit(&e->stop_all, memory_order_relaxed);
+}
 
 static void
 engine_errf(struct engine_thread *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -290,7 +295,7 @@ engine_may_submit(const struct engine_thread *t)
 static int
 engine_submit_all(struct engine_thread *t)
 {
-	while (t->nfree && engine_may_submit(t) && !t->e->stop_all) {
+	while (t->nfree && engine_may_submit(t) && !engine_stopping(t->e)) {
 		struct engine_slot *s = t->free[--t->nfree];
 		int rc;
 
@@ -345,7 +350,7 @@ engine_loop(struct engine_thread *t)
 			/* nothing completed: time limits and stop requests still apply */
 			uint64_t now = iop_now_ns();
 
-			if (now >= t_end || t->e->stop_all) {
+			if (now >= t_end || engine_stopping(t->e)) {
 				t->done = true;
 			} else if (t->inflight && now - t->t_last_cpl > g_engine_stall_ns) {
 				t->errors += t->inflight;
@@ -357,7 +362,7 @@ engine_loop(struct engine_thread *t)
 				break;
 			}
 		}
-		if (iop_unlikely(t->e->stop_all)) {
+		if (iop_unlikely(engine_stopping(t->e))) {
 			t->done = true;
 		}
 	}
@@ -586,7 +591,7 @@ engine_thread_main(void *arg)
 		pthread_cond_wait(&e->cond, &e->lock);
 	}
 	pthread_mutex_unlock(&e->lock);
-	if (!t->rc && !e->stop_all) {
+	if (!t->rc && !engine_stopping(e)) {
 		t->t_ramp_end = t->ej->t_ramp_end;
 		/* a bounded window also rejects pre-ramp completions (now - t_ramp_end wraps) */
 		t->window_len = t->ej->t_end == UINT64_MAX ? (1ull << 62) :
@@ -615,12 +620,12 @@ engine_sleep_until(struct engine *e, uint64_t abs_ns)
 		uint64_t now = iop_now_ns(), step;
 		struct timespec ts;
 
-		if (now >= abs_ns || e->stop_all ||
+		if (now >= abs_ns || engine_stopping(e) ||
 		    atomic_load(&e->nr_done) == e->nthreads) {
 			return;
 		}
 		if (e->ext_stop && *e->ext_stop) {
-			e->stop_all = 1;
+			atomic_store(&e->stop_all, 1);
 			return;
 		}
 		step = IOP_MIN(abs_ns - now, 20000000ull);
@@ -931,7 +936,7 @@ iop_engine_run_group(const struct iop_job *jobs, unsigned int njobs,
 		if (rc) {
 			rc = -rc;
 			engine_msg_all(outs, njobs, "cannot start thread: %s", strerror(-rc));
-			e.stop_all = 1; /* the started ones skip the I/O */
+			atomic_store(&e.stop_all, 1); /* the started ones skip the I/O */
 			break;
 		}
 	}
@@ -975,7 +980,7 @@ iop_engine_run_group(const struct iop_job *jobs, unsigned int njobs,
 	if (ext && ext->window) {
 		ext->window(ext->window_arg, false);
 	}
-	stopped = e.stop_all;
+	stopped = engine_stopping(&e);
 out_release:
 	/* threads that finished wait for this before tearing down (not counted in the CPU) */
 	pthread_mutex_lock(&e.lock);

@@ -113,7 +113,8 @@ struct engine {
 	unsigned int nr_ready;
 	bool go, release;
 	uint64_t t_go;
-	atomic_uint nr_done;
+	atomic_uint nr_measured;   /* threads past their measured phase (CPU window ends) */
+	atomic_uint nr_done;       /* threads past the verify pass too */
 	atomic_int stop_all;    /* read with relaxed loads in the hot loop (a plain load) */
 	volatile sig_atomic_t *ext_stop;
 };
@@ -425,8 +426,8 @@ engine_verify_pass(struct engine_thread *t)
 		t->slots[i].io.op = IOP_OP_READ;
 	}
 	deadline = iop_now_ns() + 60ull * 1000000000ull;
-	while (next < nblk || t->inflight) {
-		while (t->nfree && next < nblk) {
+	while ((next < nblk && !engine_stopping(t->e)) || t->inflight) {
+		while (t->nfree && next < nblk && !engine_stopping(t->e)) {
 			struct engine_slot *s;
 
 			if (!engine_bit_test(t->written, next)) {
@@ -598,9 +599,12 @@ engine_thread_main(void *arg)
 							     t->ej->t_end - t->ej->t_ramp_end;
 		t->t_last_cpl = iop_now_ns();
 		engine_loop(t);
+		atomic_fetch_add(&e->nr_measured, 1);
 		if (!t->rc && t->verify && !t->pure_read) {
 			engine_verify_pass(t);
 		}
+	} else {
+		atomic_fetch_add(&e->nr_measured, 1);
 	}
 	pthread_mutex_lock(&e->lock);
 	atomic_fetch_add(&e->nr_done, 1);
@@ -621,7 +625,7 @@ engine_sleep_until(struct engine *e, uint64_t abs_ns)
 		struct timespec ts;
 
 		if (now >= abs_ns || engine_stopping(e) ||
-		    atomic_load(&e->nr_done) == e->nthreads) {
+		    atomic_load(&e->nr_measured) == e->nthreads) {
 			return;
 		}
 		if (e->ext_stop && *e->ext_stop) {
@@ -981,6 +985,8 @@ iop_engine_run_group(const struct iop_job *jobs, unsigned int njobs,
 		ext->window(ext->window_arg, false);
 	}
 	stopped = engine_stopping(&e);
+	/* threads may still be in their verify read-back pass (after the window): the joins
+	 * below wait for them */
 out_release:
 	/* threads that finished wait for this before tearing down (not counted in the CPU) */
 	pthread_mutex_lock(&e.lock);

@@ -114,7 +114,6 @@ struct engine {
 	bool go, release;
 	uint64_t t_go;
 	atomic_uint nr_measured;   /* threads past their measured phase (CPU window ends) */
-	atomic_uint nr_done;       /* threads past the verify pass too */
 	atomic_int stop_all;    /* read with relaxed loads in the hot loop (a plain load) */
 	volatile sig_atomic_t *ext_stop;
 };
@@ -607,7 +606,6 @@ engine_thread_main(void *arg)
 		atomic_fetch_add(&e->nr_measured, 1);
 	}
 	pthread_mutex_lock(&e->lock);
-	atomic_fetch_add(&e->nr_done, 1);
 	while (!e->release) {
 		pthread_cond_wait(&e->cond, &e->lock);
 	}

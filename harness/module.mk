@@ -1,5 +1,5 @@
 # harness/: CLI, engine, statistics, results, bench runner.
-SRCS += harness/matrix.c
+SRCS += harness/matrix.c harness/bench.c harness/bench_target.c harness/bench_fio.c harness/bench_plot.c
 SRCS += harness/cmd.c harness/cmd_target.c
 LIBS += -ljson-c
 SRCS += harness/hist.c harness/prng.c harness/verify.c harness/cpuacct.c harness/job.c \

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "iopath/cpuacct.h"
 #include "iopath/engine.h"
 #include "iopath/log.h"
@@ -713,6 +714,20 @@ engine_check_job(const struct iop_job *job, const struct iop_initiator *ini, uin
 		snprintf(err, errlen, "range of %llu bytes holds no %llu-byte block",
 			 (unsigned long long)r, (unsigned long long)job->bs);
 		return -EINVAL;
+	}
+	{
+		/* buffers: iodepth x numjobs x bs; refuse what would push the machine into OOM */
+		long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+		unsigned __int128 need = (unsigned __int128)job->iodepth * job->numjobs *
+					 IOP_ALIGN_UP(job->bs, 4096);
+		uint64_t cap = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz / 2 : 0;
+
+		if (cap && need > cap) {
+			snprintf(err, errlen, "iodepth x numjobs x bs needs %llu MiB of I/O buffers, "
+				 "more than half of this machine's memory",
+				 (unsigned long long)(need >> 20));
+			return -EINVAL;
+		}
 	}
 	if (job->verify && job->numjobs > 1 && r / job->bs < job->numjobs) {
 		snprintf(err, errlen,

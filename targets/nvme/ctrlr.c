@@ -1028,10 +1028,12 @@ nvme_req_complete(struct iop_nvme_req *req, uint16_t status)
 {
 	struct iop_nvme_qpair *qp = req->qpair;
 
-	if (status && !status_retryable(status)) {
-		status |= IOP_NVME_STATUS_DNR;
-	} else if (status_retryable(status)) {
-		status &= ~IOP_NVME_STATUS_DNR;
+	if (iop_unlikely(status)) {
+		if (status_retryable(status)) {
+			status &= ~IOP_NVME_STATUS_DNR;
+		} else {
+			status |= IOP_NVME_STATUS_DNR;
+		}
 	}
 	req->cpl.status = (uint16_t)(status << 1);
 	req->cpl.cid = req->cmd.cid;

@@ -224,12 +224,12 @@ test_cntlid_wrap(void)
 	CU_ASSERT_PTR_NULL(iop_nvme_subsys_find(tgt, "nqn.x"));
 	CU_ASSERT_PTR_NOT_NULL(iop_nvme_subsys_find(tgt, IOP_NVME_DISC_NQN));
 	/* IDs are reused only when free; wrap at FFEFh skips those in use */
-	CU_ASSERT_EQUAL(nvme_ctrlr_alloc(ss, true, &c1), 0);
+	CU_ASSERT_EQUAL(nvme_ctrlr_alloc(ss, true, NULL, NULL, &c1), 0);
 	CU_ASSERT_EQUAL(c1->cntlid, 1);
 	ss->next_cntlid = IOP_NVMF_CNTLID_MAX;
-	CU_ASSERT_EQUAL(nvme_ctrlr_alloc(ss, true, &c2), 0);
+	CU_ASSERT_EQUAL(nvme_ctrlr_alloc(ss, true, NULL, NULL, &c2), 0);
 	CU_ASSERT_EQUAL(c2->cntlid, IOP_NVMF_CNTLID_MAX);
-	CU_ASSERT_EQUAL(nvme_ctrlr_alloc(ss, true, &c3), 0);
+	CU_ASSERT_EQUAL(nvme_ctrlr_alloc(ss, true, NULL, NULL, &c3), 0);
 	CU_ASSERT_EQUAL(c3->cntlid, 2);
 	iop_nvme_ctrlr_destroy_pcie(c1);
 	iop_nvme_ctrlr_destroy_pcie(c2);

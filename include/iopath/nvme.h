@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* NVMe controller core shared by every NVMe transport: subsystems, controllers, qpairs, commands. */
+/* NVMe controller core shared by all NVMe transports: subsystems, controllers, qpairs, commands. */
 #ifndef IOPATH_NVME_H
 #define IOPATH_NVME_H
 

@@ -211,7 +211,9 @@ uint32_t nvme_ctrlr_page_size(const struct iop_nvme_ctrlr *c);
 struct iop_backend_chan *nvme_pg_chan(struct iop_nvme_pg *pg, struct iop_nvme_ns *ns);
 void nvme_qpair_bound_admin(struct iop_nvme_qpair *qp);
 
-#define NVME_ST(sct, sc) (IOP_NVME_STATUS(IOP_NVME_SCT_##sct, IOP_NVME_SC_##sc) | IOP_NVME_STATUS_DNR)
+/* Status value with DNR from short names: NVME_ST(GENERIC, INVALID_FIELD). */
+#define NVME_ST(sct, sc) \
+	(IOP_NVME_STATUS(IOP_NVME_SCT_##sct, IOP_NVME_SC_##sc) | IOP_NVME_STATUS_DNR)
 
 static inline uint32_t
 nvme_csts(const struct iop_nvme_ctrlr *c)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Description: controller shared by threads: admin and I/O queues on two poll groups, config changes, teardown. */
+/* Description: a controller shared by two poll-group threads; CNTLIDs; options; random commands. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include "targets/nvme/nvme_internal.h"

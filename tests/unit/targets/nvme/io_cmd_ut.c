@@ -348,5 +348,6 @@ test_malloc_backend(void)
 	}
 }
 
-IOP_UT_MAIN("nvme_io", IOP_UT(test_malloc_backend), IOP_UT(test_read_write), IOP_UT(test_flush_zeroes_dsm),
+IOP_UT_MAIN("nvme_io", IOP_UT(test_malloc_backend), IOP_UT(test_read_write),
+	    IOP_UT(test_flush_zeroes_dsm),
 	    IOP_UT(test_errors), IOP_UT(test_busy_and_inline), IOP_UT(test_sqhd))

@@ -312,6 +312,8 @@ ctrlr_reset(struct iop_nvme_ctrlr *c)
 	}
 	nvme_aer_abort_all(c);
 	c->nq_set = false;
+	c->kato_expired = false;
+	c->kato_ms = c->pcie ? 0 : c->kato_ms;
 	c->aec = 0;
 	c->events_masked = 0;
 	c->wce = c->vwc_present;
@@ -579,6 +581,10 @@ nvme_ctrlr_check_kato(struct iop_nvme_ctrlr *c, uint64_t now_ns)
 	IOP_NOTICE("nvme: keep-alive timeout (%u ms) on controller %u of %s (host %s)\n",
 		   c->kato_ms, c->cntlid, c->ss->nqn, c->hostnqn);
 	c->kato_expired = true;
+	if (c->pcie) {
+		/* No association to end on PCIe: report a controller fatal status instead. */
+		ctrlr_set_csts(c, nvme_csts(c) | IOP_NVME_CSTS_CFS);
+	}
 	nvme_ctrlr_disconnect_all(c, true, -ETIMEDOUT);
 	return true;
 }

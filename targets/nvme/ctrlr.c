@@ -911,8 +911,15 @@ req_prepare_fabrics(struct iop_nvme_req *req)
 	uint32_t len;
 
 	if (cmd->opc == IOP_NVME_OPC_FABRIC) {
+		/* Byte 1 of a fabrics command is reserved (F 2.1): no PSDT/FUSE checks. */
 		xfer = ((const struct iop_nvmf_cmd *)cmd)->fctype & 3;
 	} else {
+		/* Capsules carry SGLs: PSDT must be 01b (F 2.1, as Linux nvmet also enforces), and
+		 * fused operations are not supported (FUSES = 0). */
+		if (iop_nvme_cmd_psdt(cmd) != IOP_NVME_PSDT_SGL_MPTR_CONTIG ||
+		    (cmd->flags & IOP_NVME_FUSE_MASK)) {
+			return ST(GENERIC, INVALID_FIELD);
+		}
 		xfer = cmd->opc & 3;
 	}
 	if (xfer == IOP_NVME_XFER_NONE) {
@@ -920,11 +927,6 @@ req_prepare_fabrics(struct iop_nvme_req *req)
 	}
 	if (xfer == IOP_NVME_XFER_BIDIR) {
 		return ST(GENERIC, INVALID_OPCODE);
-	}
-	if (iop_nvme_cmd_psdt(cmd) == IOP_NVME_PSDT_PRP) {
-		/* Fabrics data pointers are SGLs (F 2.3); a PRP-flagged command has no data it
-		 * could move, so it runs with none (and fails if it needs some). */
-		return 0;
 	}
 	switch (iop_nvme_sgl_type(sgl)) {
 	case IOP_NVME_SGL_TYPE_DATA_BLOCK:
@@ -968,6 +970,9 @@ req_prepare_pcie(struct iop_nvme_req *req)
 
 	if (!c) {
 		return ST(GENERIC, COMMAND_SEQUENCE_ERROR);
+	}
+	if (cmd->flags & IOP_NVME_FUSE_MASK) {
+		return ST(GENERIC, INVALID_FIELD);   /* fused operations unsupported (FUSES = 0) */
 	}
 	st = qp->qid == 0 ? nvme_admin_xfer_len(c, cmd, &len) : nvme_io_xfer_len(c, cmd, &len);
 	if (st || len == 0) {

@@ -396,6 +396,10 @@ test_pcie_ctrlr(void)
 	CU_ASSERT_STRING_EQUAL(id->subnqn, UT_NQN);
 	CU_ASSERT_EQUAL(id->ioccsz, 0);
 	CU_ASSERT_EQUAL(id->sgls, IOP_NVME_SGLS_SUPPORTED);
+	/* fused operations are not supported */
+	cmd.flags = 1;
+	CU_ASSERT_EQUAL(UT_SC(pcie_cmd(pg, aq, &cmd, &cpl)), IOP_NVME_SC_INVALID_FIELD);
+	cmd.flags = 0;
 	/* Identify into unmapped memory: Data Transfer Error, nothing written */
 	cmd.dptr.prp.prp1 = 0x4000;
 	CU_ASSERT_EQUAL(UT_SC(pcie_cmd(pg, aq, &cmd, &cpl)), IOP_NVME_SC_DATA_TRANSFER_ERROR);

@@ -54,6 +54,7 @@ struct vfu_iq {
 	uint16_t *prp_free;        /* stack of free PRP page indexes */
 	uint32_t prp_nfree;
 	int efd;                   /* MSI-X vector eventfd (interrupt mode) */
+	bool db_pending;           /* SQEs written, tail doorbell not yet rung */
 	bool broken;
 };
 
@@ -194,15 +195,31 @@ ini_queue_mem_free(struct vfu_ini *v, struct vfu_iq *q, unsigned int slots)
 }
 
 static void
-ini_sq_push(struct vfu_iq *q, const struct iop_nvme_cmd *cmd)
+ini_sq_ring(struct vfu_iq *q)
+{
+	q->db_pending = false;
+	__atomic_store_n(q->sq_db, q->sq_tail, __ATOMIC_RELEASE);
+	if (q->ini->interrupt) {
+		ini_kick(q->ini);
+	}
+}
+
+/*
+ * Write an SQE. The tail doorbell is rung at once when ring is true (admin), otherwise by the
+ * next poll(): a burst of submissions then costs one doorbell store (one cache line handed to
+ * the server's core) and, in interrupt mode, one eventfd write.
+ */
+static void
+ini_sq_push(struct vfu_iq *q, const struct iop_nvme_cmd *cmd, bool ring)
 {
 	memcpy(&q->sq[q->sq_tail], cmd, sizeof(*cmd));
 	if (++q->sq_tail == q->qsize) {
 		q->sq_tail = 0;
 	}
-	__atomic_store_n(q->sq_db, q->sq_tail, __ATOMIC_RELEASE);
-	if (q->ini->interrupt) {
-		ini_kick(q->ini);
+	if (ring) {
+		ini_sq_ring(q);
+	} else {
+		q->db_pending = true;
 	}
 }
 
@@ -247,7 +264,7 @@ ini_admin(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len, struct 
 		}
 		ini_build_prps(cmd, buf_iova, len, list, buf_iova + INI_ADMIN_BUF - PG, &used);
 	}
-	ini_sq_push(q, cmd);
+	ini_sq_push(q, cmd, true);
 	t0 = iop_now_ns();
 	for (;;) {
 		if (ini_cq_pop(q, cpl)) {
@@ -952,7 +969,7 @@ ini_submit(struct iop_queue *iq, struct iop_io *io)
 			io->priv[0] = (uint64_t)pg + 1;
 		}
 	}
-	ini_sq_push(q, &cmd);
+	ini_sq_push(q, &cmd, false);
 	return 0;
 }
 
@@ -994,6 +1011,9 @@ ini_poll(struct iop_queue *iq, unsigned int max, unsigned int timeout_us)
 	uint64_t val;
 	int n;
 
+	if (q->db_pending) {
+		ini_sq_ring(q);
+	}
 	if (q->ini->msg_dma) {
 		n = vfu_client_service(&q->ini->cl);
 		if (n < 0) {

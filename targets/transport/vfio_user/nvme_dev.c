@@ -667,10 +667,15 @@ vfu_nvme_reset(struct vfu_nvme *n)
 	}
 }
 
+/*
+ * I/O queues only: their requests hold pointers into client memory until the backend is done.
+ * Admin commands with data complete inside exec; the admin requests the core keeps (Async Event
+ * Requests, a Delete SQ in progress) carry no data and may stay outstanding indefinitely.
+ */
 void
 vfu_nvme_quiesce(struct vfu_nvme *n)
 {
-	for (uint16_t q = 0; q < VDEV_NQ; q++) {
+	for (uint16_t q = 1; q < VDEV_NQ; q++) {
 		if (n->sq[q].qp) {
 			vdev_sq_drain(n, &n->sq[q]);
 		}
@@ -685,12 +690,17 @@ vfu_nvme_dma_changed(struct vfu_nvme *n)
 		struct vdev_sq *sq = &n->sq[q];
 		struct vdev_cq *cq = &n->cq[q];
 
-		if (sq->live && !vfu_dma_ptr(n->env.dma, sq->prp1,
-					     (uint64_t)sq->size * sizeof(struct iop_nvme_cmd), false)) {
+		if (sq->live && sq->base &&
+		    !vfu_dma_ptr(n->env.dma, sq->prp1,
+				 (uint64_t)sq->size * sizeof(struct iop_nvme_cmd), false)) {
+			sq->base = NULL;
 			n->fatal = true;
 		}
 		if (cq->live && !vfu_dma_ptr(n->env.dma, cq->prp1,
 					     (uint64_t)cq->size * sizeof(struct iop_nvme_cpl), true)) {
+			/* never written again: later completions stay pending until reset */
+			cq->live = false;
+			cq->base = NULL;
 			n->fatal = true;
 		}
 	}

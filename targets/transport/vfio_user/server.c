@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -13,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "iopath/log.h"
+#include "iopath/reactor.h"
 #include "iopath/target.h"
 #include "iopath/uri.h"
 #include "iopath/util.h"
@@ -59,6 +61,7 @@ struct vfu_srv {
 	struct vfu_msg deferred[SRV_MAX_DEFERRED]; /* commands that arrived during one */
 	unsigned int ndeferred;
 	bool broken;              /* drop the client once back in the main loop */
+	const char *cpus;
 };
 
 static uint32_t
@@ -743,6 +746,29 @@ srv_sock_readable(struct vfu_srv *s, int timeout_ms)
 	return p[0].revents != 0;
 }
 
+/* One session thread: pin it to the first cpu of --cpus when given. */
+static void
+srv_pin(struct vfu_srv *s)
+{
+	int cpus[64];
+	cpu_set_t set;
+	int n;
+
+	if (!s->cpus) {
+		return;
+	}
+	n = iop_cpulist_parse(s->cpus, cpus, 64);
+	if (n <= 0) {
+		IOP_WARN("vfio-user: bad --cpus '%s': not pinned", s->cpus);
+		return;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(cpus[0], &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		IOP_WARN("vfio-user: cannot pin to cpu %d: %s", cpus[0], strerror(errno));
+	}
+}
+
 static int
 srv_run(struct iop_target *t, volatile sig_atomic_t *stop)
 {
@@ -750,6 +776,7 @@ srv_run(struct iop_target *t, volatile sig_atomic_t *stop)
 	uint64_t idle_since = 0;
 	unsigned int iter = 0;
 
+	srv_pin(s);
 	while (!*stop) {
 		int work;
 
@@ -889,6 +916,11 @@ srv_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 	}
 	memcpy(s->path, u.path, strlen(u.path) + 1);
 	s->interrupt = cfg->interrupt;
+	s->cpus = cfg->cpus;
+	if (cfg->nr_threads > 1) {
+		IOP_NOTICE("vfio-user: one session thread per device; --threads %u ignored",
+			   cfg->nr_threads);
+	}
 	s->vendor = 0x1b36;
 	s->device = 0x0010;
 	vfu_msg_init(&s->msg);

@@ -1,0 +1,917 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vhost-user front end + virtio driver (iopath run vhost-user-blk:// and vhost-user-scsi://): shared
+ * memfd memory for rings and buffers, split rings driven from this process, eventfd kicks/calls. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_scsi.h>
+#include "iopath/initiator.h"
+#include "iopath/log.h"
+#include "iopath/option.h"
+#include "iopath/uri.h"
+#include "targets/transport/vhost_user/proto.h"
+#include "targets/transport/vhost_user/trace.h"
+#include "targets/virtio/driver.h"
+#include "targets/virtio/scsi.h"
+
+#define VHUC_HDR_BYTES 256   /* per-slot request header + response area in shared memory */
+
+struct vhuc_opts {
+	uint64_t mem;
+	uint64_t queue_size;
+	uint64_t lun;
+	bool indirect;
+};
+
+static const struct iop_option vhuc_opt_rows[] = {
+	{"mem", NULL, IOP_OPT_SIZE, offsetof(struct vhuc_opts, mem), "256M", 1 << 20, 1ull << 40,
+	 NULL, "shared memory (rings and I/O buffers) offered to the back end"},
+	{"queue_size", NULL, IOP_OPT_UINT, offsetof(struct vhuc_opts, queue_size), "256", 2,
+	 32768, NULL, "virtqueue size (power of 2)"},
+	{"lun", NULL, IOP_OPT_UINT, offsetof(struct vhuc_opts, lun), "0", 0, 255, NULL,
+	 "vhost-user-scsi: LUN to drive"},
+	{NULL},
+};
+
+struct vhuc {
+	struct iop_initiator base;
+	bool scsi;
+	bool interrupt;
+	int fd;
+	pthread_mutex_t lock;     /* control socket and the shared-memory allocator */
+	int memfd;
+	uint8_t *mem;
+	size_t mem_size;
+	size_t brk;
+	uint64_t features;
+	uint64_t proto;
+	unsigned int nr_queues;   /* request queues the device offers */
+	unsigned int queue_size;
+	unsigned int lun;
+	bool read_only;
+	struct vhu_trace *trace;
+};
+
+struct vhuc_slot {
+	struct iop_io *io;
+	uint8_t *hdr;             /* in shared memory */
+};
+
+struct vhuc_queue {
+	struct iop_queue base;
+	struct vhuc *c;
+	unsigned int vring;
+	struct iop_vdrv drv;
+	int kickfd;
+	int callfd;
+	struct vhuc_slot *slots;
+	uint16_t *free;
+	unsigned int nfree;
+	unsigned int depth;
+	uint64_t tag;
+};
+
+static inline uint64_t
+vhuc_gpa(const struct vhuc *c, const void *p)
+{
+	return (uint64_t)((const uint8_t *)p - c->mem);
+}
+
+static void *
+vhuc_alloc(struct vhuc *c, size_t len)
+{
+	void *p = NULL;
+
+	len = IOP_ALIGN_UP(len, (size_t)4096);
+	pthread_mutex_lock(&c->lock);
+	if (len <= c->mem_size - c->brk) {
+		p = c->mem + c->brk;
+		c->brk += len;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return p;
+}
+
+/* Send a request; with REPLY_ACK every message without its own reply is acknowledged, so errors
+ * surface at the message that caused them. reply (may be NULL) receives the reply. Caller holds
+ * c->lock. \return 0, -EPROTO (refused or malformed reply), -errno. */
+static int
+vhuc_call(struct vhuc *c, uint32_t req, const void *payload, uint32_t size, const int *fds,
+	  unsigned int nfds, struct vhu_msg *reply)
+{
+	struct vhu_msg *m = calloc(1, sizeof(*m));
+	bool has_reply = reply != NULL;
+	bool ack = !has_reply && (c->proto & (1ull << VHU_PROTOCOL_F_REPLY_ACK));
+	int rc;
+
+	if (!m) {
+		return -ENOMEM;
+	}
+	m->hdr.request = req;
+	m->hdr.flags = VHU_FLAG_VERSION | (ack ? VHU_FLAG_NEED_REPLY : 0);
+	m->hdr.size = size;
+	if (size) {
+		memcpy(&m->p, payload, size);
+	}
+	if (nfds) {
+		memcpy(m->fds, fds, sizeof(int) * nfds);
+	}
+	m->nfds = nfds;
+	vhu_trace_msg(c->trace, 1, true, m);
+	rc = vhu_send(c->fd, m);
+	if (rc || (!has_reply && !ack)) {
+		free(m);
+		return rc;
+	}
+	rc = vhu_recv(c->fd, m);
+	if (!rc) {
+		vhu_trace_msg(c->trace, 1, false, m);
+		vhu_msg_close_fds(m);
+		if (m->hdr.request != req || !(m->hdr.flags & VHU_FLAG_REPLY)) {
+			IOP_ERR("vhost-user: reply to %s is %s", vhu_request_name(req),
+				vhu_request_name(m->hdr.request));
+			rc = -EPROTO;
+		} else if (ack) {
+			if (m->hdr.size != 8 || m->p.u64) {
+				IOP_ERR("vhost-user: back end refused %s", vhu_request_name(req));
+				rc = -EPROTO;
+			}
+		} else {
+			memcpy(reply, m, sizeof(*m));
+		}
+	}
+	free(m);
+	return rc;
+}
+
+static int
+vhuc_get_u64(struct vhuc *c, uint32_t req, uint64_t *v)
+{
+	struct vhu_msg *r = malloc(sizeof(*r));
+	int rc;
+
+	if (!r) {
+		return -ENOMEM;
+	}
+	rc = vhuc_call(c, req, NULL, 0, NULL, 0, r);
+	if (!rc && r->hdr.size != 8) {
+		rc = -EPROTO;
+	}
+	if (!rc) {
+		*v = r->p.u64;
+	}
+	free(r);
+	return rc;
+}
+
+static int
+vhuc_set_u64(struct vhuc *c, uint32_t req, uint64_t v)
+{
+	return vhuc_call(c, req, &v, sizeof(v), NULL, 0, NULL);
+}
+
+static int
+vhuc_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		return -errno;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* ---- rings ---- */
+
+static int
+vhuc_vring_setup(struct vhuc *c, struct vhuc_queue *q)
+{
+	size_t bytes = iop_vdrv_ring_bytes((uint16_t)c->queue_size);
+	void *ring = vhuc_alloc(c, bytes);
+	struct vhu_vring_state st = {.index = q->vring};
+	struct vhu_vring_addr a = {.index = q->vring};
+	uint64_t idx = q->vring;
+	int rc;
+
+	if (!ring) {
+		IOP_ERR("vhost-user: shared memory exhausted (raise mem=)");
+		return -ENOMEM;
+	}
+	rc = iop_vdrv_init(&q->drv, ring, (uint16_t)c->queue_size,
+			   c->features & (1ull << VIRTIO_RING_F_EVENT_IDX));
+	if (rc) {
+		return rc;
+	}
+	q->kickfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	q->callfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->kickfd < 0 || q->callfd < 0) {
+		return -errno;
+	}
+	a.desc = (uint64_t)(uintptr_t)q->drv.desc;
+	a.avail = (uint64_t)(uintptr_t)q->drv.avail;
+	a.used = (uint64_t)(uintptr_t)q->drv.used;
+	iop_vdrv_irq_enable(&q->drv, false);
+	pthread_mutex_lock(&c->lock);
+	st.num = c->queue_size;
+	rc = vhuc_call(c, VHU_SET_VRING_NUM, &st, sizeof(st), NULL, 0, NULL);
+	st.num = 0;
+	if (!rc) {
+		rc = vhuc_call(c, VHU_SET_VRING_BASE, &st, sizeof(st), NULL, 0, NULL);
+	}
+	if (!rc) {
+		rc = vhuc_call(c, VHU_SET_VRING_ADDR, &a, sizeof(a), NULL, 0, NULL);
+	}
+	if (!rc) {
+		rc = vhuc_call(c, VHU_SET_VRING_CALL, &idx, sizeof(idx), &q->callfd, 1, NULL);
+	}
+	if (!rc) {
+		rc = vhuc_call(c, VHU_SET_VRING_KICK, &idx, sizeof(idx), &q->kickfd, 1, NULL);
+	}
+	if (!rc && (c->features & (1ull << VHU_F_PROTOCOL_FEATURES))) {
+		st.num = 1;
+		rc = vhuc_call(c, VHU_SET_VRING_ENABLE, &st, sizeof(st), NULL, 0, NULL);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+static void
+vhuc_vring_stop(struct vhuc *c, struct vhuc_queue *q)
+{
+	struct vhu_vring_state st = {.index = q->vring};
+	struct vhu_msg *r = malloc(sizeof(*r));
+
+	if (r && c->fd >= 0) {
+		pthread_mutex_lock(&c->lock);
+		vhuc_call(c, VHU_GET_VRING_BASE, &st, sizeof(st), NULL, 0, r);
+		pthread_mutex_unlock(&c->lock);
+	}
+	free(r);
+}
+
+static void
+vhuc_queue_free(struct vhuc_queue *q)
+{
+	if (q->kickfd >= 0) {
+		close(q->kickfd);
+	}
+	if (q->callfd >= 0) {
+		close(q->callfd);
+	}
+	iop_vdrv_fini(&q->drv);
+	free(q->slots);
+	free(q->free);
+	free(q);
+}
+
+static void vhuc_close(struct iop_initiator *ini);
+static int vhuc_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
+			   struct iop_queue **out);
+static void vhuc_queue_close(struct iop_queue *qq);
+static int vhuc_submit(struct iop_queue *qq, struct iop_io *io);
+static int vhuc_poll(struct iop_queue *qq, unsigned int max, unsigned int timeout_us);
+
+static void
+vhuc_probe_cb(struct iop_io *io)
+{
+	*(bool *)io->cb_arg = true;
+}
+
+/* vhost-user-scsi: find the LUN's geometry with a synchronous READ CAPACITY(16). */
+static int
+vhuc_scsi_probe(struct vhuc *c)
+{
+	struct iop_queue *qq;
+	struct vhuc_queue *q;
+	struct iop_io io = {0};
+	uint8_t *buf;
+	bool done = false;
+	int rc, n = 0;
+
+	rc = vhuc_queue_open(&c->base, 0, 1, &qq);
+	if (rc) {
+		return rc;
+	}
+	q = (struct vhuc_queue *)qq;
+	buf = vhuc_alloc(c, 4096);
+	if (!buf) {
+		vhuc_queue_close(qq);
+		return -ENOMEM;
+	}
+	io.op = IOP_OP_MAX; /* marker: READ CAPACITY */
+	iop_io_set_buf(&io, buf, 32);
+	io.cb = vhuc_probe_cb;
+	io.cb_arg = &done;
+	rc = vhuc_submit(qq, &io);
+	for (uint64_t t0 = iop_now_ns(); !rc && !done && iop_now_ns() - t0 < 5000000000ull;) {
+		n = vhuc_poll(qq, 1, 1000);
+		if (n < 0) {
+			rc = n;
+		}
+	}
+	if (!rc && !done) {
+		rc = -ETIMEDOUT;
+	}
+	if (!rc && io.status) {
+		rc = io.status;
+	}
+	if (!rc) {
+		uint64_t last = 0;
+		uint32_t bs = 0;
+
+		for (int i = 0; i < 8; i++) {
+			last = last << 8 | buf[i];
+		}
+		for (int i = 8; i < 12; i++) {
+			bs = bs << 8 | buf[i];
+		}
+		c->base.block_size = bs;
+		c->base.size = (last + 1) * bs;
+	}
+	(void)q;
+	vhuc_queue_close(qq);
+	return rc;
+}
+
+static int
+vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
+{
+	struct vhuc_opts o = {0};
+	struct vhu_mem mt = {0};
+	struct iop_uri u;
+	struct vhuc *c;
+	char err[256];
+	uint64_t offered, want;
+	int rc;
+
+	if (iop_uri_parse(cfg->uri, &u, err, sizeof(err))) {
+		IOP_ERR("%s", err);
+		return -EINVAL;
+	}
+	iop_opts_defaults(vhuc_opt_rows, &o);
+	if (cfg->opts && iop_opts_parse_kv(vhuc_opt_rows, &o, cfg->opts, err, sizeof(err))) {
+		IOP_ERR("%s", err);
+		return -EINVAL;
+	}
+	if (o.queue_size & (o.queue_size - 1)) {
+		IOP_ERR("queue_size must be a power of 2");
+		return -EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	c->memfd = -1;
+	c->scsi = !strcmp(u.scheme, "vhost-user-scsi");
+	c->interrupt = cfg->interrupt;
+	c->queue_size = (unsigned int)o.queue_size;
+	c->lun = cfg->nsid ? cfg->nsid - 1 : (unsigned int)o.lun;
+	if (cfg->trace_path) {
+		rc = vhu_trace_open(cfg->trace_path, &c->trace);
+		if (rc) {
+			IOP_ERR("%s: %s", cfg->trace_path, strerror(-rc));
+			pthread_mutex_destroy(&c->lock);
+			free(c);
+			return rc;
+		}
+	}
+	c->fd = vhuc_connect(u.path);
+	if (c->fd < 0) {
+		rc = c->fd;
+		IOP_ERR("%s: %s", u.path, strerror(-rc));
+		goto fail;
+	}
+	*out = &c->base;
+	pthread_mutex_lock(&c->lock);
+	rc = vhuc_get_u64(c, VHU_GET_FEATURES, &offered);
+	if (rc) {
+		goto fail_locked;
+	}
+	want = (1ull << VHU_VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_EVENT_IDX) |
+	       (1ull << VHU_F_PROTOCOL_FEATURES);
+	if (c->scsi) {
+		want |= 0;
+	} else {
+		want |= (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
+			(1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_MQ) |
+			(1ull << VIRTIO_BLK_F_RO) | (1ull << VIRTIO_BLK_F_DISCARD) |
+			(1ull << VIRTIO_BLK_F_WRITE_ZEROES) | (1ull << VIRTIO_BLK_F_TOPOLOGY);
+	}
+	if (!(offered & (1ull << VHU_VIRTIO_F_VERSION_1))) {
+		IOP_ERR("vhost-user: back end does not offer VIRTIO_F_VERSION_1");
+		rc = -EPROTO;
+		goto fail_locked;
+	}
+	c->features = offered & want;
+	if (c->features & (1ull << VHU_F_PROTOCOL_FEATURES)) {
+		uint64_t p;
+
+		rc = vhuc_get_u64(c, VHU_GET_PROTOCOL_FEATURES, &p);
+		if (rc) {
+			goto fail_locked;
+		}
+		p &= (1ull << VHU_PROTOCOL_F_MQ) | (1ull << VHU_PROTOCOL_F_REPLY_ACK) |
+		     (1ull << VHU_PROTOCOL_F_CONFIG);
+		rc = vhuc_set_u64(c, VHU_SET_PROTOCOL_FEATURES, p);
+		if (rc) {
+			goto fail_locked;
+		}
+		c->proto = p;
+	}
+	rc = vhuc_call(c, VHU_SET_OWNER, NULL, 0, NULL, 0, NULL);
+	if (rc) {
+		goto fail_locked;
+	}
+	c->nr_queues = 1;
+	if (c->proto & (1ull << VHU_PROTOCOL_F_MQ)) {
+		uint64_t nq;
+
+		rc = vhuc_get_u64(c, VHU_GET_QUEUE_NUM, &nq);
+		if (rc) {
+			goto fail_locked;
+		}
+		c->nr_queues = c->scsi ? (nq > 2 ? (unsigned int)nq - 2 : 0) : (unsigned int)nq;
+	}
+	if (c->proto & (1ull << VHU_PROTOCOL_F_CONFIG)) {
+		struct vhu_config cf = {.offset = 0};
+		struct vhu_msg *r = malloc(sizeof(*r));
+
+		cf.size = c->scsi ? sizeof(struct virtio_scsi_config) :
+				    (uint32_t)offsetof(struct virtio_blk_config, max_secure_erase_sectors);
+		rc = r ? vhuc_call(c, VHU_GET_CONFIG, &cf, 12 + cf.size, NULL, 0, r) : -ENOMEM;
+		if (!rc && r->hdr.size != 12 + cf.size) {
+			IOP_ERR("vhost-user: GET_CONFIG reply of %u bytes", r->hdr.size);
+			rc = -EPROTO;
+		}
+		if (!rc && c->scsi) {
+			struct virtio_scsi_config sc;
+
+			memcpy(&sc, r->p.cfg.data, sizeof(sc));
+			if (sc.num_queues && sc.num_queues < c->nr_queues) {
+				c->nr_queues = sc.num_queues;
+			}
+		} else if (!rc) {
+			struct virtio_blk_config bc = {0};
+
+			memcpy(&bc, r->p.cfg.data, cf.size);
+			c->base.size = bc.capacity * 512;
+			c->base.block_size = (c->features & (1ull << VIRTIO_BLK_F_BLK_SIZE)) &&
+						     bc.blk_size ? bc.blk_size : 512;
+			if ((c->features & (1ull << VIRTIO_BLK_F_MQ)) && bc.num_queues &&
+			    bc.num_queues < c->nr_queues) {
+				c->nr_queues = bc.num_queues;
+			}
+		}
+		free(r);
+		if (rc) {
+			goto fail_locked;
+		}
+	} else if (!c->scsi) {
+		IOP_ERR("vhost-user-blk: back end without the CONFIG protocol feature: unknown size");
+		rc = -EPROTO;
+		goto fail_locked;
+	}
+	c->read_only = c->features & (1ull << VIRTIO_BLK_F_RO);
+	rc = vhuc_set_u64(c, VHU_SET_FEATURES, c->features);
+	if (rc) {
+		goto fail_locked;
+	}
+	c->mem_size = o.mem;
+	c->memfd = memfd_create("iopath-vhost-user", MFD_CLOEXEC);
+	if (c->memfd < 0 || ftruncate(c->memfd, (off_t)c->mem_size)) {
+		rc = -errno;
+		goto fail_locked;
+	}
+	c->mem = mmap(NULL, c->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->memfd, 0);
+	if (c->mem == MAP_FAILED) {
+		c->mem = NULL;
+		rc = -errno;
+		goto fail_locked;
+	}
+	mt.nregions = 1;
+	mt.r[0].gpa = 0;
+	mt.r[0].size = c->mem_size;
+	mt.r[0].uva = (uint64_t)(uintptr_t)c->mem;
+	mt.r[0].mmap_offset = 0;
+	rc = vhuc_call(c, VHU_SET_MEM_TABLE, &mt, 8 + sizeof(mt.r[0]), &c->memfd, 1, NULL);
+	pthread_mutex_unlock(&c->lock);
+	if (rc) {
+		goto fail;
+	}
+	if (c->nr_queues == 0) {
+		IOP_ERR("vhost-user: back end offers no request queue");
+		rc = -EPROTO;
+		goto fail;
+	}
+	if (c->scsi) {
+		rc = vhuc_scsi_probe(c);
+		if (rc) {
+			IOP_ERR("vhost-user-scsi: LUN %u: READ CAPACITY failed: %s", c->lun,
+				strerror(-rc));
+			goto fail;
+		}
+	}
+	c->base.max_io = (IOP_VQ_MAX_IOV - 2) * 4096;
+	snprintf(c->base.desc, sizeof(c->base.desc), "%s %s%s (%u queues)", u.scheme, u.path,
+		 c->read_only ? " ro" : "", c->nr_queues);
+	return 0;
+fail_locked:
+	pthread_mutex_unlock(&c->lock);
+fail:
+	vhuc_close(&c->base);
+	*out = NULL;
+	return rc;
+}
+
+static void
+vhuc_close(struct iop_initiator *ini)
+{
+	struct vhuc *c = (struct vhuc *)ini;
+
+	if (c->fd >= 0) {
+		close(c->fd);
+	}
+	if (c->mem) {
+		munmap(c->mem, c->mem_size);
+	}
+	if (c->memfd >= 0) {
+		close(c->memfd);
+	}
+	pthread_mutex_destroy(&c->lock);
+	vhu_trace_close(c->trace);
+	free(c);
+}
+
+static int
+vhuc_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
+		struct iop_queue **out)
+{
+	struct vhuc *c = (struct vhuc *)ini;
+	struct vhuc_queue *q;
+	uint8_t *hdrs;
+	int rc;
+
+	if (idx >= c->nr_queues) {
+		IOP_ERR("vhost-user: queue %u requested, the back end offers %u", idx, c->nr_queues);
+		return -ENOSPC;
+	}
+	if (depth == 0 || depth > c->queue_size / 4) {
+		/* every request needs up to 4 descriptors without indirect tables */
+		IOP_ERR("vhost-user: depth %u too large for queue_size %u (max %u)", depth,
+			c->queue_size, c->queue_size / 4);
+		return -EINVAL;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		return -ENOMEM;
+	}
+	q->base.ini = ini;
+	q->c = c;
+	q->kickfd = q->callfd = -1;
+	q->vring = c->scsi ? IOP_VSCSI_REQQ0 + idx : idx;
+	q->depth = depth;
+	q->slots = calloc(depth, sizeof(*q->slots));
+	q->free = calloc(depth, sizeof(*q->free));
+	hdrs = vhuc_alloc(c, (size_t)depth * VHUC_HDR_BYTES);
+	if (!q->slots || !q->free || !hdrs) {
+		vhuc_queue_free(q);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < depth; i++) {
+		q->slots[i].hdr = hdrs + (size_t)i * VHUC_HDR_BYTES;
+		q->free[i] = (uint16_t)(depth - 1 - i);
+	}
+	q->nfree = depth;
+	rc = vhuc_vring_setup(c, q);
+	if (rc) {
+		vhuc_queue_free(q);
+		return rc;
+	}
+	*out = &q->base;
+	return 0;
+}
+
+static void
+vhuc_queue_close(struct iop_queue *qq)
+{
+	struct vhuc_queue *q = (struct vhuc_queue *)qq;
+
+	vhuc_vring_stop(q->c, q);
+	vhuc_queue_free(q);
+}
+
+static void *
+vhuc_buf_alloc(struct iop_queue *qq, size_t len)
+{
+	return vhuc_alloc(((struct vhuc_queue *)qq)->c, len);
+}
+
+static void
+vhuc_buf_free(struct iop_queue *qq, void *buf, size_t len)
+{
+	/* bump allocator: memory returns to the pool when the endpoint closes */
+}
+
+/* Append io's data buffers to sg. \return count or -EFAULT (outside shared memory). */
+static int
+vhuc_data_sg(struct vhuc *c, struct iop_io *io, struct iop_vdrv_sg *sg, bool write)
+{
+	int n = 0;
+
+	for (int i = 0; i < io->iovcnt; i++) {
+		const uint8_t *p = io->iov[i].iov_base;
+
+		if (p < c->mem || (size_t)(p - c->mem) + io->iov[i].iov_len > c->mem_size) {
+			IOP_ERR_RATELIMIT("vhost-user: I/O buffer %p is not in shared memory "
+					  "(allocate with buf_alloc)", (const void *)p);
+			return -EFAULT;
+		}
+		if (n == IOP_VQ_MAX_IOV - 2) {
+			return -E2BIG;
+		}
+		sg[n].addr = vhuc_gpa(c, p);
+		sg[n].len = (uint32_t)io->iov[i].iov_len;
+		sg[n].write = write;
+		n++;
+	}
+	return n;
+}
+
+static int
+vhuc_blk_chain(struct vhuc *c, struct iop_io *io, uint8_t *hdr, struct iop_vdrv_sg *sg)
+{
+	struct virtio_blk_outhdr *h = (void *)hdr;
+	struct virtio_blk_discard_write_zeroes *seg = (void *)(hdr + 16);
+	int n = 1, k;
+
+	memset(h, 0, sizeof(*h));
+	h->sector = io->offset / 512;
+	sg[0].addr = vhuc_gpa(c, h);
+	sg[0].len = sizeof(*h);
+	sg[0].write = false;
+	switch (io->op) {
+	case IOP_OP_READ:
+	case IOP_OP_WRITE:
+		h->type = io->op == IOP_OP_READ ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT;
+		k = vhuc_data_sg(c, io, &sg[1], io->op == IOP_OP_READ);
+		if (k < 0) {
+			return k;
+		}
+		n += k;
+		break;
+	case IOP_OP_FLUSH:
+		h->type = VIRTIO_BLK_T_FLUSH;
+		h->sector = 0;
+		break;
+	case IOP_OP_DISCARD:
+	case IOP_OP_WRITE_ZEROES:
+		h->type = io->op == IOP_OP_DISCARD ? VIRTIO_BLK_T_DISCARD : VIRTIO_BLK_T_WRITE_ZEROES;
+		h->sector = 0;
+		seg->sector = io->offset / 512;
+		seg->num_sectors = (uint32_t)(io->len / 512);
+		seg->flags = 0;
+		sg[1].addr = vhuc_gpa(c, seg);
+		sg[1].len = sizeof(*seg);
+		sg[1].write = false;
+		n = 2;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	hdr[64] = 0xff; /* status: the device must overwrite it */
+	sg[n].addr = vhuc_gpa(c, hdr + 64);
+	sg[n].len = 1;
+	sg[n].write = true;
+	return n + 1;
+}
+
+static int
+vhuc_scsi_chain(struct vhuc_queue *q, struct iop_io *io, uint8_t *hdr, struct iop_vdrv_sg *sg)
+{
+	struct vhuc *c = q->c;
+	struct virtio_scsi_cmd_req *req = (void *)hdr;
+	struct virtio_scsi_cmd_resp *resp = (void *)(hdr + 64);
+	uint32_t bs = c->base.block_size ? c->base.block_size : 512;
+	uint64_t lba = io->offset / bs;
+	uint32_t nb = (uint32_t)(io->len / bs);
+	uint8_t *cdb = req->cdb;
+	bool data_in = false;
+	int n = 1, k = 0;
+
+	memset(req, 0, sizeof(*req));
+	iop_vscsi_lun_encode(c->lun, req->lun);
+	req->tag = ++q->tag;
+	switch (io->op) {
+	case IOP_OP_READ:
+	case IOP_OP_WRITE:
+		cdb[0] = io->op == IOP_OP_READ ? 0x88 : 0x8a;
+		for (int i = 0; i < 8; i++) {
+			cdb[2 + i] = (uint8_t)(lba >> (56 - 8 * i));
+		}
+		for (int i = 0; i < 4; i++) {
+			cdb[10 + i] = (uint8_t)(nb >> (24 - 8 * i));
+		}
+		data_in = io->op == IOP_OP_READ;
+		break;
+	case IOP_OP_FLUSH:
+		cdb[0] = 0x35;
+		break;
+	case IOP_OP_MAX: /* READ CAPACITY(16), used by open */
+		cdb[0] = 0x9e;
+		cdb[1] = 0x10;
+		cdb[13] = 32;
+		data_in = true;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	sg[0].addr = vhuc_gpa(c, req);
+	sg[0].len = sizeof(*req);
+	sg[0].write = false;
+	if (io->op == IOP_OP_WRITE) {
+		k = vhuc_data_sg(c, io, &sg[1], false);
+		if (k < 0) {
+			return k;
+		}
+		n += k;
+	}
+	memset(resp, 0, sizeof(*resp));
+	resp->response = 0xff;
+	sg[n].addr = vhuc_gpa(c, resp);
+	sg[n].len = sizeof(*resp);
+	sg[n].write = true;
+	n++;
+	if (data_in) {
+		k = vhuc_data_sg(c, io, &sg[n], true);
+		if (k < 0) {
+			return k;
+		}
+		n += k;
+	}
+	return n;
+}
+
+static int
+vhuc_submit(struct iop_queue *qq, struct iop_io *io)
+{
+	struct vhuc_queue *q = (struct vhuc_queue *)qq;
+	struct iop_vdrv_sg sg[IOP_VQ_MAX_IOV];
+	struct vhuc_slot *s;
+	uint16_t si;
+	int n, rc;
+
+	if (!q->nfree) {
+		return -EAGAIN;
+	}
+	si = q->free[q->nfree - 1];
+	s = &q->slots[si];
+	n = q->c->scsi ? vhuc_scsi_chain(q, io, s->hdr, sg) : vhuc_blk_chain(q->c, io, s->hdr, sg);
+	if (n < 0) {
+		return n;
+	}
+	rc = iop_vdrv_add(&q->drv, sg, (unsigned int)n, s);
+	if (rc) {
+		return rc;
+	}
+	q->nfree--;
+	s->io = io;
+	if (iop_vdrv_publish(&q->drv)) {
+		uint64_t one = 1;
+
+		if (write(q->kickfd, &one, sizeof(one)) < 0) {
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int
+vhuc_io_status(struct vhuc_queue *q, struct vhuc_slot *s, uint32_t len)
+{
+	if (q->c->scsi) {
+		struct virtio_scsi_cmd_resp *resp = (void *)(s->hdr + 64);
+
+		if (len < sizeof(*resp) || resp->response != VIRTIO_SCSI_S_OK) {
+			return -EIO;
+		}
+		if (resp->status) {
+			/* CHECK CONDITION: ILLEGAL REQUEST -> EINVAL, DATA PROTECT -> EROFS */
+			uint8_t key = resp->sense_len > 2 ? resp->sense[2] & 0xf : 0;
+
+			return key == 0x5 ? -EINVAL : key == 0x7 ? -EROFS : -EIO;
+		}
+		return 0;
+	}
+	if (len == 0) {
+		return -EIO;
+	}
+	switch (s->hdr[64]) {
+	case VIRTIO_BLK_S_OK:
+		return 0;
+	case VIRTIO_BLK_S_UNSUPP:
+		return -EOPNOTSUPP;
+	default:
+		return -EIO;
+	}
+}
+
+static int
+vhuc_reap(struct vhuc_queue *q, unsigned int max)
+{
+	unsigned int n = 0;
+
+	while (n < max) {
+		uint32_t len = 0;
+		struct vhuc_slot *s = iop_vdrv_get(&q->drv, &len);
+		struct iop_io *io;
+
+		if (!s) {
+			break;
+		}
+		io = s->io;
+		s->io = NULL;
+		q->free[q->nfree++] = (uint16_t)(s - q->slots);
+		io->status = vhuc_io_status(q, s, len);
+		io->cb(io);
+		n++;
+	}
+	return (int)n;
+}
+
+static int
+vhuc_poll(struct iop_queue *qq, unsigned int max, unsigned int timeout_us)
+{
+	struct vhuc_queue *q = (struct vhuc_queue *)qq;
+	int n = vhuc_reap(q, max);
+
+	if (n || !q->c->interrupt || !timeout_us || q->nfree == q->depth) {
+		return n;
+	}
+	if (!iop_vdrv_irq_enable(&q->drv, true)) {
+		struct pollfd p = {.fd = q->callfd, .events = POLLIN};
+
+		if (poll(&p, 1, (int)((timeout_us + 999) / 1000)) < 0 && errno != EINTR) {
+			return -errno;
+		}
+	}
+	{
+		uint64_t v;
+
+		if (read(q->callfd, &v, sizeof(v)) < 0) {
+			/* nothing signalled: fine */
+		}
+	}
+	iop_vdrv_irq_enable(&q->drv, false);
+	return vhuc_reap(q, max);
+}
+
+static const struct iop_initiator_ops vhost_user_blk_initiator_ops = {
+	.scheme = "vhost-user-blk",
+	.help = "vhost-user front end + virtio-blk driver (opts: mem=SIZE,queue_size=N)",
+	.open = vhuc_open,
+	.close = vhuc_close,
+	.queue_open = vhuc_queue_open,
+	.queue_close = vhuc_queue_close,
+	.buf_alloc = vhuc_buf_alloc,
+	.buf_free = vhuc_buf_free,
+	.submit = vhuc_submit,
+	.poll = vhuc_poll,
+};
+IOP_INITIATOR_REGISTER(vhost_user_blk_initiator_ops)
+
+static const struct iop_initiator_ops vhost_user_scsi_initiator_ops = {
+	.scheme = "vhost-user-scsi",
+	.help = "vhost-user front end + virtio-scsi driver, READ/WRITE(16) on one LUN "
+		"(opts: lun=N,mem=SIZE,queue_size=N)",
+	.open = vhuc_open,
+	.close = vhuc_close,
+	.queue_open = vhuc_queue_open,
+	.queue_close = vhuc_queue_close,
+	.buf_alloc = vhuc_buf_alloc,
+	.buf_free = vhuc_buf_free,
+	.submit = vhuc_submit,
+	.poll = vhuc_poll,
+};
+IOP_INITIATOR_REGISTER(vhost_user_scsi_initiator_ops)

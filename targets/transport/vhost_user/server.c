@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vhost-user back end: the protocol state machine of one connection (features, memory table,
+ * vring setup and start/stop, config space, reply-ack). Runs on the connection's reactor thread. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include "iopath/log.h"
+#include "targets/transport/vhost_user/server.h"
+
+#define VHU_DRAIN_TIMEOUT_NS (10ull * 1000000000ull)
+
+static uint64_t
+vhu_offered_features(struct vhu_tgt *t)
+{
+	return t->cls->features(t) | (1ull << VHU_VIRTIO_F_VERSION_1) |
+	       (1ull << VIRTIO_RING_F_INDIRECT_DESC) | (1ull << VIRTIO_RING_F_EVENT_IDX) |
+	       (1ull << VHU_F_PROTOCOL_FEATURES);
+}
+
+/* CONFIG only where the front end takes the config space from us (blk); QEMU builds the
+ * virtio-scsi config itself and warns about a back end offering it. */
+static uint64_t
+vhu_offered_protocol(struct vhu_tgt *t)
+{
+	return (1ull << VHU_PROTOCOL_F_MQ) | (1ull << VHU_PROTOCOL_F_REPLY_ACK) |
+	       (t->cls->config_space ? 1ull << VHU_PROTOCOL_F_CONFIG : 0) |
+	       (1ull << VHU_PROTOCOL_F_RESET_DEVICE);
+}
+
+void *
+vhu_req_get(struct vhu_vring *vr)
+{
+	if (!vr->nfree) {
+		return NULL;
+	}
+	return vr->reqs + (size_t)vr->free[--vr->nfree] * vr->conn->tgt->cls->req_size;
+}
+
+void
+vhu_req_put(struct vhu_vring *vr, void *req)
+{
+	size_t i = (size_t)((uint8_t *)req - vr->reqs) / vr->conn->tgt->cls->req_size;
+
+	vr->free[vr->nfree++] = (uint16_t)i;
+}
+
+void
+vhu_req_complete(struct vhu_vring *vr, void *req, uint16_t head, uint32_t len)
+{
+	iop_vq_push(&vr->vq, head, len);
+	vr->inflight--;
+	vhu_req_put(vr, req);
+}
+
+/* Wait until pred(arg) holds, polling this thread's backends. \return 0 or -ETIMEDOUT. */
+static int
+vhu_drain(struct vhu_thread *th, bool (*pred)(void *), void *arg)
+{
+	uint64_t t0 = iop_now_ns();
+
+	while (!pred(arg)) {
+		if (iop_now_ns() - t0 > VHU_DRAIN_TIMEOUT_NS) {
+			return -ETIMEDOUT;
+		}
+		if (vhu_thread_poll_backends(th) == 0) {
+			usleep(20);
+		}
+	}
+	return 0;
+}
+
+void
+vhu_vring_broken(struct vhu_conn *c, struct vhu_vring *vr)
+{
+	uint64_t one = 1;
+
+	if (vr->broken_reported) {
+		return;
+	}
+	vr->broken_reported = true;
+	IOP_ERR("conn %u vring %u: ring corrupt (avail index or head out of range), stopped", c->id,
+		vr->idx);
+	if (vr->errfd >= 0 && write(vr->errfd, &one, sizeof(one)) < 0) {
+		/* nothing more to tell */
+	}
+}
+
+static bool
+vhu_vring_idle(void *arg)
+{
+	struct vhu_vring *vr = arg;
+
+	return vr->inflight == 0;
+}
+
+static bool
+vhu_conn_idle(void *arg)
+{
+	struct vhu_conn *c = arg;
+
+	for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
+		if (c->vr[i].inflight) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+vhu_kick_drain(void *arg, uint32_t events)
+{
+	struct vhu_vring *vr = arg;
+	uint64_t v;
+
+	if (read(vr->kickfd, &v, sizeof(v)) < 0) {
+		/* spurious wake-up: the poller checks the ring anyway */
+	}
+}
+
+/* Translate the ring addresses through the current memory table. */
+static int
+vhu_vring_translate(struct vhu_conn *c, struct vhu_vring *vr, void **d, void **a, void **u)
+{
+	size_t n = vr->num;
+
+	*d = iop_vmem_uva(&c->mem, vr->desc_uva, 16 * n);
+	*a = iop_vmem_uva(&c->mem, vr->avail_uva, 6 + 2 * n);
+	*u = iop_vmem_uva(&c->mem, vr->used_uva, 6 + 8 * n);
+	if (!*d || !*a || !*u) {
+		IOP_ERR("conn %u vring %u: ring addresses outside the memory table", c->id, vr->idx);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static int
+vhu_vring_start(struct vhu_conn *c, struct vhu_vring *vr)
+{
+	struct vhu_tgt *t = c->tgt;
+	void *d, *a, *u;
+	int rc;
+
+	if (!vr->addr_set || !vr->num) {
+		IOP_ERR("conn %u vring %u: kick before SET_VRING_NUM/ADDR", c->id, vr->idx);
+		return -EINVAL;
+	}
+	rc = vhu_vring_translate(c, vr, &d, &a, &u);
+	if (rc) {
+		return rc;
+	}
+	rc = iop_vq_attach(&vr->vq, &c->mem, vr->num, d, a, u, vr->base,
+			   c->features & (1ull << VIRTIO_RING_F_EVENT_IDX),
+			   c->features & (1ull << VIRTIO_RING_F_INDIRECT_DESC));
+	if (rc) {
+		IOP_ERR("conn %u vring %u: bad ring layout (num %u)", c->id, vr->idx, vr->num);
+		return rc;
+	}
+	vr->reqs = calloc(vr->num, t->cls->req_size);
+	vr->free = calloc(vr->num, sizeof(*vr->free));
+	if (!vr->reqs || !vr->free) {
+		free(vr->reqs);
+		free(vr->free);
+		vr->reqs = NULL;
+		vr->free = NULL;
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < vr->num; i++) {
+		vr->free[i] = (uint16_t)(vr->num - 1 - i);
+	}
+	vr->nfree = vr->num;
+	vr->stalled = NULL;
+	vr->inflight = 0;
+	vr->broken_reported = false;
+	if (!(c->features & (1ull << VHU_F_PROTOCOL_FEATURES))) {
+		vr->enabled = true;
+	}
+	iop_vq_kick_enable(&vr->vq, t->interrupt);
+	if (t->interrupt && vr->kickfd >= 0) {
+		rc = iop_reactor_add_fd(c->th->r, vr->kickfd, EPOLLIN, vhu_kick_drain, vr);
+		if (rc) {
+			IOP_WARN("conn %u vring %u: cannot watch kick fd: %s", c->id, vr->idx,
+				 strerror(-rc));
+		}
+	}
+	vr->started = true;
+	if (t->cls->started) {
+		t->cls->started(c, vr);
+	}
+	IOP_INFO(vhost, "conn %u vring %u started: num %u base %u", c->id, vr->idx, vr->num,
+		 vr->base);
+	return 0;
+}
+
+/* Stop processing vr: finish what is in flight, publish it, release the pool. \return 0 or
+ * -ETIMEDOUT when the backend never completed (the pool is then leaked, never freed in use). */
+static int
+vhu_vring_stop(struct vhu_conn *c, struct vhu_vring *vr)
+{
+	int rc = 0;
+
+	if (!vr->started) {
+		return 0;
+	}
+	if (vr->stalled) {
+		/* never reached the backend: return it to the driver unanswered */
+		struct vhu_req_hdr *h = vr->stalled;
+
+		vr->stalled = NULL;
+		vhu_req_complete(vr, h, h->head, 0);
+	}
+	if (vhu_drain(c->th, vhu_vring_idle, vr)) {
+		IOP_ERR("conn %u vring %u: backend did not complete %u requests", c->id, vr->idx,
+			vr->inflight);
+		rc = -ETIMEDOUT;
+	}
+	iop_vq_flush(&vr->vq);
+	if (c->tgt->interrupt && vr->kickfd >= 0) {
+		iop_reactor_remove_fd(c->th->r, vr->kickfd);
+	}
+	vr->started = false;
+	vr->base = vr->vq.last_avail;
+	if (!rc) {
+		free(vr->reqs);
+		free(vr->free);
+	}
+	vr->reqs = NULL;
+	vr->free = NULL;
+	return rc;
+}
+
+static void
+vhu_close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static void
+vhu_vring_reset(struct vhu_conn *c, struct vhu_vring *vr)
+{
+	vhu_vring_stop(c, vr);
+	vhu_close_fd(&vr->kickfd);
+	vhu_close_fd(&vr->vq.callfd);
+	vhu_close_fd(&vr->errfd);
+	vr->addr_set = false;
+	vr->enabled = false;
+	vr->num = 0;
+	vr->base = 0;
+}
+
+void
+vhu_conn_destroy(struct vhu_conn *c)
+{
+	for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
+		vhu_vring_reset(c, &c->vr[i]);
+	}
+	iop_vmem_clear(&c->mem);
+	if (c->fd >= 0) {
+		close(c->fd);
+	}
+	free(c);
+}
+
+static int
+vhu_set_mem_table(struct vhu_conn *c, struct vhu_msg *m)
+{
+	struct vhu_mem *mem = &m->p.mem;
+	int rc = 0;
+
+	if (m->hdr.size < 8 || mem->nregions == 0 || mem->nregions > VHU_MAX_MEM_REGIONS ||
+	    m->hdr.size < 8 + mem->nregions * sizeof(struct vhu_mem_region) ||
+	    m->nfds != mem->nregions) {
+		IOP_ERR("conn %u: SET_MEM_TABLE with %u regions, %u fds, %u bytes", c->id,
+			mem->nregions, m->nfds, m->hdr.size);
+		return -EINVAL;
+	}
+	/* Rings keep running across a table change; nothing may be in flight meanwhile. */
+	if (vhu_drain(c->th, vhu_conn_idle, c)) {
+		return -ETIMEDOUT;
+	}
+	iop_vmem_clear(&c->mem);
+	for (unsigned int i = 0; i < mem->nregions && !rc; i++) {
+		struct vhu_mem_region *r = &mem->r[i];
+
+		rc = iop_vmem_add_fd(&c->mem, m->fds[i], r->gpa, r->size, r->uva, r->mmap_offset);
+		if (rc) {
+			IOP_ERR("conn %u: cannot map region %u (gpa 0x%llx size 0x%llx): %s", c->id,
+				i, (unsigned long long)r->gpa, (unsigned long long)r->size,
+				strerror(-rc));
+		}
+	}
+	if (rc) {
+		iop_vmem_clear(&c->mem);
+		return rc;
+	}
+	for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
+		struct vhu_vring *vr = &c->vr[i];
+		void *d, *a, *u;
+
+		if (vr->started) {
+			rc = vhu_vring_translate(c, vr, &d, &a, &u);
+			if (rc) {
+				return rc;
+			}
+			vr->vq.desc = d;
+			vr->vq.avail = a;
+			vr->vq.used = u;
+		}
+	}
+	IOP_INFO(vhost, "conn %u: memory table with %u regions", c->id, mem->nregions);
+	return 0;
+}
+
+static struct vhu_vring *
+vhu_vring_get(struct vhu_conn *c, uint32_t idx)
+{
+	if (idx >= c->tgt->cls->max_vrings(c->tgt) || idx >= VHU_MAX_VRINGS) {
+		IOP_ERR("conn %u: vring index %u out of range", c->id, idx);
+		return NULL;
+	}
+	return &c->vr[idx];
+}
+
+/* SET_VRING_KICK/CALL/ERR: u64 with index and "no fd" flag, fd in ancillary data. */
+static int
+vhu_vring_fd(struct vhu_conn *c, struct vhu_msg *m, struct vhu_vring **vrp, int *fd)
+{
+	bool nofd;
+
+	if (m->hdr.size != sizeof(uint64_t)) {
+		return -EINVAL;
+	}
+	nofd = m->p.u64 & VHU_VRING_NOFD;
+	*vrp = vhu_vring_get(c, (uint32_t)(m->p.u64 & VHU_VRING_IDX_MASK));
+	if (!*vrp || (nofd ? m->nfds != 0 : m->nfds != 1)) {
+		return -EINVAL;
+	}
+	*fd = nofd ? -1 : m->fds[0];
+	m->nfds = 0; /* now owned by the ring */
+	return 0;
+}
+
+static void
+vhu_reply(struct vhu_conn *c, struct vhu_msg *m, uint32_t size)
+{
+	int rc;
+
+	m->hdr.flags = VHU_FLAG_VERSION | VHU_FLAG_REPLY;
+	m->hdr.size = size;
+	m->nfds = 0;
+	vhu_trace_msg(c->tgt->trace, c->id, false, m);
+	rc = vhu_send(c->fd, m);
+	if (rc) {
+		IOP_ERR("conn %u: cannot send reply: %s", c->id, strerror(-rc));
+		c->dead = true;
+	}
+}
+
+static void
+vhu_reply_u64(struct vhu_conn *c, struct vhu_msg *m, uint64_t v)
+{
+	m->p.u64 = v;
+	vhu_reply(c, m, sizeof(uint64_t));
+}
+
+static int
+vhu_get_config(struct vhu_conn *c, struct vhu_msg *m)
+{
+	struct vhu_tgt *t = c->tgt;
+	struct vhu_config *cf = &m->p.cfg;
+	uint8_t cfg[VHU_MAX_CONFIG];
+	size_t len;
+
+	if (!(c->proto_features & (1ull << VHU_PROTOCOL_F_CONFIG))) {
+		IOP_ERR("conn %u: GET_CONFIG without the CONFIG protocol feature", c->id);
+		return -EPROTO;
+	}
+	len = t->cls->config(t, cfg, sizeof(cfg));
+	if (m->hdr.size < 12 || cf->size > VHU_MAX_CONFIG || cf->offset > len ||
+	    cf->size > len - cf->offset) {
+		IOP_ERR("conn %u: GET_CONFIG offset %u size %u (config is %zu bytes)", c->id,
+			cf->offset, cf->size, len);
+		cf->size = 0;
+		vhu_reply(c, m, 12);
+		return 1;
+	}
+	memcpy(cf->data, cfg + cf->offset, cf->size);
+	vhu_reply(c, m, 12 + cf->size);
+	return 1;
+}
+
+/* \return 1 when the message got its own reply, 0 when not, negative errno on failure. */
+static int
+vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
+{
+	struct vhu_tgt *t = c->tgt;
+	struct vhu_vring *vr;
+	int fd, rc;
+
+	switch (m->hdr.request) {
+	case VHU_GET_FEATURES:
+		vhu_reply_u64(c, m, vhu_offered_features(t));
+		return 1;
+	case VHU_SET_FEATURES:
+		if (m->hdr.size != 8 || (m->p.u64 & ~vhu_offered_features(t))) {
+			IOP_ERR("conn %u: SET_FEATURES 0x%llx not offered", c->id,
+				(unsigned long long)m->p.u64);
+			return -EINVAL;
+		}
+		c->features = m->p.u64;
+		return 0;
+	case VHU_GET_PROTOCOL_FEATURES:
+		vhu_reply_u64(c, m, vhu_offered_protocol(t));
+		return 1;
+	case VHU_SET_PROTOCOL_FEATURES:
+		if (m->hdr.size != 8 || (m->p.u64 & ~vhu_offered_protocol(t))) {
+			return -EINVAL;
+		}
+		c->proto_features = m->p.u64;
+		return 0;
+	case VHU_SET_OWNER:
+		c->owner = true;
+		return 0;
+	case VHU_RESET_OWNER:
+	case VHU_RESET_DEVICE:
+		for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
+			vhu_vring_reset(c, &c->vr[i]);
+		}
+		c->features = 0;
+		return 0;
+	case VHU_GET_QUEUE_NUM:
+		vhu_reply_u64(c, m, t->cls->max_vrings(t));
+		return 1;
+	case VHU_SET_MEM_TABLE:
+		return vhu_set_mem_table(c, m);
+	case VHU_SET_VRING_NUM:
+		if (m->hdr.size != sizeof(m->p.state) || !(vr = vhu_vring_get(c, m->p.state.index))) {
+			return -EINVAL;
+		}
+		if (!m->p.state.num || (m->p.state.num & (m->p.state.num - 1)) ||
+		    m->p.state.num > IOP_VQ_MAX_SIZE || vr->started) {
+			IOP_ERR("conn %u vring %u: bad size %u", c->id, vr->idx, m->p.state.num);
+			return -EINVAL;
+		}
+		vr->num = (uint16_t)m->p.state.num;
+		return 0;
+	case VHU_SET_VRING_BASE:
+		if (m->hdr.size != sizeof(m->p.state) || !(vr = vhu_vring_get(c, m->p.state.index)) ||
+		    vr->started || m->p.state.num > 0xffff) {
+			return -EINVAL;
+		}
+		vr->base = (uint16_t)m->p.state.num;
+		return 0;
+	case VHU_SET_VRING_ADDR: {
+		struct vhu_vring_addr *a = &m->p.addr;
+
+		if (m->hdr.size != sizeof(*a) || !(vr = vhu_vring_get(c, a->index))) {
+			return -EINVAL;
+		}
+		vr->desc_uva = a->desc;
+		vr->avail_uva = a->avail;
+		vr->used_uva = a->used;
+		vr->addr_flags = a->flags;
+		vr->addr_set = true;
+		if (vr->started) {
+			void *d, *av, *u;
+
+			rc = vhu_vring_translate(c, vr, &d, &av, &u);
+			if (rc) {
+				return rc;
+			}
+			vr->vq.desc = d;
+			vr->vq.avail = av;
+			vr->vq.used = u;
+		}
+		return 0;
+	}
+	case VHU_GET_VRING_BASE:
+		if (m->hdr.size != sizeof(m->p.state) || !(vr = vhu_vring_get(c, m->p.state.index))) {
+			return -EINVAL;
+		}
+		rc = vhu_vring_stop(c, vr);
+		if (rc) {
+			return rc;
+		}
+		vhu_close_fd(&vr->kickfd);
+		m->p.state.num = vr->base;
+		vhu_reply(c, m, sizeof(m->p.state));
+		return 1;
+	case VHU_SET_VRING_KICK:
+		rc = vhu_vring_fd(c, m, &vr, &fd);
+		if (rc) {
+			return rc;
+		}
+		if (vr->started) {
+			if (t->interrupt && vr->kickfd >= 0) {
+				iop_reactor_remove_fd(c->th->r, vr->kickfd);
+			}
+			vhu_close_fd(&vr->kickfd);
+			vr->kickfd = fd;
+			if (t->interrupt && fd >= 0) {
+				iop_reactor_add_fd(c->th->r, fd, EPOLLIN, vhu_kick_drain, vr);
+			}
+			return 0;
+		}
+		vhu_close_fd(&vr->kickfd);
+		vr->kickfd = fd;
+		return vhu_vring_start(c, vr);
+	case VHU_SET_VRING_CALL:
+		rc = vhu_vring_fd(c, m, &vr, &fd);
+		if (rc) {
+			return rc;
+		}
+		vhu_close_fd(&vr->vq.callfd);
+		vr->vq.callfd = fd;
+		return 0;
+	case VHU_SET_VRING_ERR:
+		rc = vhu_vring_fd(c, m, &vr, &fd);
+		if (rc) {
+			return rc;
+		}
+		vhu_close_fd(&vr->errfd);
+		vr->errfd = fd;
+		return 0;
+	case VHU_SET_VRING_ENABLE:
+		if (m->hdr.size != sizeof(m->p.state) || !(vr = vhu_vring_get(c, m->p.state.index)) ||
+		    m->p.state.num > 1) {
+			return -EINVAL;
+		}
+		vr->enabled = m->p.state.num;
+		return 0;
+	case VHU_GET_CONFIG:
+		return vhu_get_config(c, m);
+	case VHU_SET_CONFIG:
+		/* Only blk's wce is writable in principle; the cache mode is the backend's. */
+		return m->hdr.size >= 12 ? 0 : -EINVAL;
+	default:
+		IOP_ERR("conn %u: unsupported request %u (%s)", c->id, m->hdr.request,
+			vhu_request_name(m->hdr.request));
+		return -EOPNOTSUPP;
+	}
+}
+
+int
+vhu_conn_message(struct vhu_conn *c, struct vhu_msg *m)
+{
+	bool need_ack = (m->hdr.flags & VHU_FLAG_NEED_REPLY) &&
+			(c->proto_features & (1ull << VHU_PROTOCOL_F_REPLY_ACK));
+	int rc;
+
+	IOP_INFO(vhost, "conn %u: %s size %u fds %u", c->id, vhu_request_name(m->hdr.request),
+		 m->hdr.size, m->nfds);
+	rc = vhu_handle(c, m);
+	vhu_msg_close_fds(m);
+	if (rc == 1) {
+		return c->dead ? -EPIPE : 0;
+	}
+	if (need_ack) {
+		vhu_reply_u64(c, m, rc ? 1 : 0);
+		/* A refused request the front end was told about does not end the session,
+		 * unless it was not understood at all. */
+		if (rc && rc != -EOPNOTSUPP) {
+			rc = 0;
+		}
+	}
+	return c->dead ? -EPIPE : rc;
+}

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Description: split virtqueue device side against the driver side: chains, indirect tables,
+ * loops, out-of-range descriptors, oversized chains, corrupt rings, event-index suppression. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include "targets/virtio/driver.h"
+#include "targets/virtio/virtqueue.h"
+#include "tests/common/ut.h"
+
+#define GPA_BASE 0x100000ull
+#define MEM_SIZE (1u << 20)
+#define QSZ 16
+
+static uint8_t *g_mem;
+static struct iop_vmem g_vmem;
+static struct iop_vdrv g_drv;
+static struct iop_vq g_vq;
+static struct iop_vq_elem g_e;
+
+static uint64_t
+gpa(const void *p)
+{
+	return GPA_BASE + (uint64_t)((const uint8_t *)p - g_mem);
+}
+
+/* Rings at the start of guest memory, buffers from 64 KiB on. */
+static void
+setup(bool event_idx)
+{
+	if (!g_mem) {
+		g_mem = aligned_alloc(4096, MEM_SIZE);
+	}
+	memset(g_mem, 0, MEM_SIZE);
+	memset(&g_vmem, 0, sizeof(g_vmem));
+	CU_ASSERT_EQUAL(iop_vmem_add_ptr(&g_vmem, g_mem, GPA_BASE, MEM_SIZE, 0x7f0000000000ull), 0);
+	iop_vdrv_fini(&g_drv);
+	CU_ASSERT_EQUAL(iop_vdrv_init(&g_drv, g_mem, QSZ, event_idx), 0);
+	memset(&g_vq, 0, sizeof(g_vq));
+	g_vq.callfd = -1;
+	CU_ASSERT_EQUAL(iop_vq_attach(&g_vq, &g_vmem, QSZ, g_drv.desc, g_drv.avail, g_drv.used, 0,
+				      event_idx, true), 0);
+}
+
+static void
+test_chain(void)
+{
+	struct iop_vdrv_sg sg[3];
+	uint32_t len = 0;
+
+	setup(false);
+	sg[0] = (struct iop_vdrv_sg){gpa(g_mem + 65536), 16, false};
+	sg[1] = (struct iop_vdrv_sg){gpa(g_mem + 69632), 4096, true};
+	sg[2] = (struct iop_vdrv_sg){gpa(g_mem + 73728), 1, true};
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), 0);
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, sg, 3, (void *)0x1), 0);
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), 1);
+	CU_ASSERT_EQUAL(g_e.nout, 1);
+	CU_ASSERT_EQUAL(g_e.nin, 2);
+	CU_ASSERT_EQUAL(g_e.out_len, 16);
+	CU_ASSERT_EQUAL(g_e.in_len, 4097);
+	CU_ASSERT_PTR_EQUAL(g_e.iov[0].iov_base, g_mem + 65536);
+	CU_ASSERT_PTR_EQUAL(g_e.iov[2].iov_base, g_mem + 73728);
+	iop_vq_push(&g_vq, g_e.head, 4097);
+	CU_ASSERT_PTR_NULL(iop_vdrv_get(&g_drv, &len)); /* not published yet */
+	iop_vq_flush(&g_vq);
+	CU_ASSERT_PTR_EQUAL(iop_vdrv_get(&g_drv, &len), (void *)0x1);
+	CU_ASSERT_EQUAL(len, 4097);
+	CU_ASSERT_EQUAL(g_drv.nfree, QSZ);
+}
+
+static void
+test_indirect(void)
+{
+	struct vring_desc *tbl = (void *)(g_mem + 32768);
+	struct iop_vdrv_sg sg = {0};
+
+	setup(false);
+	tbl[0] = (struct vring_desc){gpa(g_mem + 65536), 16, VRING_DESC_F_NEXT, 1};
+	tbl[1] = (struct vring_desc){gpa(g_mem + 69632), 512, VRING_DESC_F_NEXT, 2};
+	tbl[2] = (struct vring_desc){gpa(g_mem + 73728), 1, VRING_DESC_F_WRITE, 0};
+	sg.addr = gpa(tbl);
+	sg.len = 3 * sizeof(*tbl);
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)0x2), 0);
+	g_drv.desc[0].flags |= VRING_DESC_F_INDIRECT;
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), 1);
+	CU_ASSERT_EQUAL(g_e.nout, 2);
+	CU_ASSERT_EQUAL(g_e.nin, 1);
+	CU_ASSERT_EQUAL(g_e.out_len, 528);
+
+	/* Test: indirect not negotiated -> refused */
+	setup(false);
+	g_vq.indirect = false;
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)0x2), 0);
+	g_drv.desc[0].flags |= VRING_DESC_F_INDIRECT;
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EINVAL);
+	CU_ASSERT_EQUAL(g_vq.last_err, IOP_VQ_ERR_LAYOUT);
+
+	/* Test: nested indirect -> refused */
+	setup(false);
+	tbl[0] = (struct vring_desc){gpa(g_mem + 65536), 16, VRING_DESC_F_NEXT, 1};
+	tbl[1] = (struct vring_desc){gpa(g_mem + 69632), 16, VRING_DESC_F_INDIRECT, 0};
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)0x2), 0);
+	g_drv.desc[0].flags |= VRING_DESC_F_INDIRECT;
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EINVAL);
+
+	/* Test: loop inside an indirect table -> refused, no hang */
+	setup(false);
+	tbl[0] = (struct vring_desc){gpa(g_mem + 65536), 16, VRING_DESC_F_NEXT, 1};
+	tbl[1] = (struct vring_desc){gpa(g_mem + 69632), 16, VRING_DESC_F_NEXT, 0};
+	sg.len = 2 * sizeof(*tbl);
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)0x2), 0);
+	g_drv.desc[0].flags |= VRING_DESC_F_INDIRECT;
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EINVAL);
+	CU_ASSERT_EQUAL(g_vq.last_err, IOP_VQ_ERR_LOOP);
+
+	/* Test: indirect table itself outside guest memory */
+	setup(false);
+	sg.addr = GPA_BASE + MEM_SIZE - 16;
+	sg.len = 32;
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)0x2), 0);
+	g_drv.desc[0].flags |= VRING_DESC_F_INDIRECT;
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EINVAL);
+	CU_ASSERT_EQUAL(g_vq.last_err, IOP_VQ_ERR_RANGE);
+}
+
+static void
+test_loop(void)
+{
+	struct iop_vdrv_sg sg[2] = {{gpa(g_mem + 65536), 16, false}, {gpa(g_mem + 69632), 16, false}};
+
+	setup(false);
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, sg, 2, (void *)0x3), 0);
+	/* second descriptor points back at the head */
+	g_drv.desc[1].flags |= VRING_DESC_F_NEXT;
+	g_drv.desc[1].next = 0;
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EINVAL);
+	CU_ASSERT_EQUAL(g_vq.last_err, IOP_VQ_ERR_LOOP);
+	/* the failed chain is returned; the queue keeps working */
+	iop_vq_push(&g_vq, g_e.head, 0);
+	iop_vq_flush(&g_vq);
+	CU_ASSERT_FALSE(g_vq.broken);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), 0);
+}
+
+static void
+test_out_of_range(void)
+{
+	struct iop_vdrv_sg sg = {GPA_BASE + MEM_SIZE - 8, 16, false};
+
+	/* Test 1: buffer crosses the end of guest memory */
+	setup(false);
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)0x4), 0);
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EINVAL);
+	CU_ASSERT_EQUAL(g_vq.last_err, IOP_VQ_ERR_RANGE);
+
+	/* Test 2: address wraps around 2^64 */
+	setup(false);
+	sg.addr = ~0ull - 4;
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)0x4), 0);
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EINVAL);
+
+	/* Test 3: next index beyond the ring */
+	setup(false);
+	sg.addr = gpa(g_mem + 65536);
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)0x4), 0);
+	g_drv.desc[0].flags |= VRING_DESC_F_NEXT;
+	g_drv.desc[0].next = QSZ + 3;
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EINVAL);
+	CU_ASSERT_EQUAL(g_vq.last_err, IOP_VQ_ERR_RANGE);
+
+	/* Test 4: readable after writable */
+	setup(false);
+	{
+		struct iop_vdrv_sg two[2] = {{gpa(g_mem + 65536), 16, true},
+					     {gpa(g_mem + 69632), 16, false}};
+
+		CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, two, 2, (void *)0x4), 0);
+	}
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EINVAL);
+	CU_ASSERT_EQUAL(g_vq.last_err, IOP_VQ_ERR_LAYOUT);
+
+	/* Test 5: avail index jumps more than the ring size: the ring is corrupt */
+	setup(false);
+	g_drv.avail->idx = QSZ + 5;
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EPIPE);
+	CU_ASSERT_TRUE(g_vq.broken);
+
+	/* Test 6: head index out of range in the avail ring */
+	setup(false);
+	g_drv.avail->ring[0] = QSZ;
+	g_drv.avail->idx = 1;
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EPIPE);
+}
+
+static void
+test_oversized(void)
+{
+	struct vring_desc *tbl = (void *)(g_mem + 32768);
+	struct iop_vdrv_sg sg;
+
+	/* Test 1: more segments than IOP_VQ_MAX_IOV through an indirect table */
+	setup(false);
+	for (unsigned int i = 0; i < IOP_VQ_MAX_IOV + 1; i++) {
+		tbl[i] = (struct vring_desc){gpa(g_mem + 65536 + 16 * i), 16,
+					     i < IOP_VQ_MAX_IOV ? VRING_DESC_F_NEXT : 0,
+					     (uint16_t)(i + 1)};
+	}
+	sg = (struct iop_vdrv_sg){gpa(tbl), (IOP_VQ_MAX_IOV + 1) * 16, false};
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)0x5), 0);
+	g_drv.desc[0].flags |= VRING_DESC_F_INDIRECT;
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EINVAL);
+	CU_ASSERT_EQUAL(g_vq.last_err, IOP_VQ_ERR_TOO_BIG);
+
+	/* Test 2: total length above IOP_VQ_MAX_BYTES (lengths overlap the same memory) */
+	setup(false);
+	tbl[0] = (struct vring_desc){gpa(g_mem), MEM_SIZE, VRING_DESC_F_NEXT, 1};
+	for (unsigned int i = 1; i < 40; i++) {
+		tbl[i] = (struct vring_desc){gpa(g_mem), MEM_SIZE, i < 39 ? VRING_DESC_F_NEXT : 0,
+					     (uint16_t)(i + 1)};
+	}
+	sg = (struct iop_vdrv_sg){gpa(tbl), 40 * 16, false};
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)0x5), 0);
+	g_drv.desc[0].flags |= VRING_DESC_F_INDIRECT;
+	iop_vdrv_publish(&g_drv);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EINVAL);
+	CU_ASSERT_EQUAL(g_vq.last_err, IOP_VQ_ERR_TOO_BIG);
+}
+
+static void
+test_event_idx(void)
+{
+	struct iop_vdrv_sg sg = {gpa(g_mem + 65536), 16, true};
+	int efd = eventfd(0, EFD_NONBLOCK);
+	uint64_t v;
+
+	setup(true);
+	g_vq.callfd = efd;
+	/* driver keeps interrupts off (used_event behind): no signal */
+	iop_vdrv_irq_enable(&g_drv, false);
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)0x6), 0);
+	/* device polls: after a pop the driver is told not to kick */
+	iop_vq_kick_enable(&g_vq, false);
+	CU_ASSERT_FALSE(iop_vdrv_publish(&g_drv));
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), 1);
+	iop_vq_push(&g_vq, g_e.head, 1);
+	CU_ASSERT_FALSE(iop_vq_flush(&g_vq));
+	CU_ASSERT_EQUAL(read(efd, &v, 8), -1);
+	CU_ASSERT_PTR_NOT_NULL(iop_vdrv_get(&g_drv, NULL));
+	/* driver asks for an interrupt at the next used entry */
+	CU_ASSERT_FALSE(iop_vdrv_irq_enable(&g_drv, true));
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)0x7), 0);
+	/* device sleeps: asks for kicks, so publishing wants one */
+	CU_ASSERT_FALSE(iop_vq_kick_enable(&g_vq, true));
+	CU_ASSERT_TRUE(iop_vdrv_publish(&g_drv));
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), 1);
+	iop_vq_push(&g_vq, g_e.head, 1);
+	CU_ASSERT_TRUE(iop_vq_flush(&g_vq));
+	CU_ASSERT_EQUAL(read(efd, &v, 8), 8);
+	close(efd);
+	/* the spec's example values */
+	CU_ASSERT_TRUE(iop_vring_need_event(5, 6, 5));
+	CU_ASSERT_FALSE(iop_vring_need_event(6, 6, 5));
+	CU_ASSERT_TRUE(iop_vring_need_event(0xffff, 1, 0xfffe));
+}
+
+IOP_UT_MAIN("virtqueue", IOP_UT(test_chain), IOP_UT(test_indirect), IOP_UT(test_loop),
+	    IOP_UT(test_out_of_range), IOP_UT(test_oversized), IOP_UT(test_event_idx))

@@ -111,7 +111,12 @@ vhu_thread_poll(void *arg)
 			}
 		}
 	}
-	if (work || !t->interrupt) {
+	if (!t->interrupt) {
+		/* Polling mode: spin while a front end is connected; with none, report idle so
+		 * that the reactor (always created in interrupt mode) sleeps in epoll. */
+		return work + (th->conns ? 1 : 0);
+	}
+	if (work) {
 		return work;
 	}
 	if (th->inflight) {
@@ -520,8 +525,7 @@ vhu_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 
 		th->tgt = t;
 		th->scsi = t->scsi;
-		rc = iop_reactor_create(ncpus ? cpus[i % (unsigned int)ncpus] : -1, cfg->interrupt,
-					&th->r);
+		rc = iop_reactor_create(ncpus ? cpus[i % (unsigned int)ncpus] : -1, true, &th->r);
 		if (rc) {
 			goto fail;
 		}

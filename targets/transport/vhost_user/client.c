@@ -80,6 +80,7 @@ struct vhuc_queue {
 	unsigned int nfree;
 	unsigned int depth;
 	uint64_t tag;
+	unsigned int empty_polls;  /* polls without completions while I/O is outstanding */
 };
 
 static inline uint64_t
@@ -869,13 +870,39 @@ vhuc_reap(struct vhuc_queue *q, unsigned int max)
 	return (int)n;
 }
 
+/* Is the back end gone? Checked now and then while I/O is outstanding and nothing completes,
+ * so that a dead back end fails the queue instead of hanging the caller. Nothing else may be
+ * read from the socket outside vhuc_call (which holds the lock). */
+static bool
+vhuc_peer_gone(struct vhuc *c)
+{
+	char b;
+	ssize_t n;
+
+	if (pthread_mutex_trylock(&c->lock)) {
+		return false;
+	}
+	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	pthread_mutex_unlock(&c->lock);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static int
 vhuc_poll(struct iop_queue *qq, unsigned int max, unsigned int timeout_us)
 {
 	struct vhuc_queue *q = (struct vhuc_queue *)qq;
 	int n = vhuc_reap(q, max);
 
-	if (n || !q->c->interrupt || !timeout_us || q->nfree == q->depth) {
+	if (n || q->nfree == q->depth) {
+		q->empty_polls = 0;
+		return n;
+	}
+	if (++q->empty_polls % (q->c->interrupt ? 64 : 65536) == 0 && vhuc_peer_gone(q->c)) {
+		IOP_ERR_RATELIMIT("vhost-user: back end closed the connection with %u I/Os in flight",
+				  q->depth - q->nfree);
+		return -EPIPE;
+	}
+	if (!q->c->interrupt || !timeout_us) {
 		return n;
 	}
 	if (!iop_vdrv_irq_enable(&q->drv, true)) {

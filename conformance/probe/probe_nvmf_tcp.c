@@ -390,7 +390,7 @@ tp_fabrics(struct iop_probe_ctx *ctx)
 	tp_admin_cmd_case(ctx, "Identify before Connect", "FAB-001", false, 0x06, 0xff,
 			  SC_CMD_SEQ_ERROR);
 	tp_admin_cmd_case(ctx, "admin opcode 3Eh", "FAB-014", true, 0x3e, 0xff, SC_INVALID_OPCODE);
-	tp_admin_cmd_case(ctx, "Identify with PSDT 00b", "FAB-012", true, 0x06, 0x00, SC_INVALID_FIELD);
+	tp_admin_cmd_case(ctx, "Identify with PSDT 00b", "FAB-028", true, 0x06, 0x00, SC_INVALID_FIELD);
 	tp_admin_cmd_case(ctx, "fused Identify", "FAB-027", true, 0x06, (1 << 6) | 1, SC_INVALID_FIELD);
 	if (!tp_admin(ctx, &c, 0, NULL)) {
 		rc = ntcli_prop_get(&c, 0x800, 4, &cpl);

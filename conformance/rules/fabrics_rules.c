@@ -33,8 +33,8 @@ static const struct iop_rule fabrics_rules[] = {
 	 "Property size attribute is 4 or 8 bytes and the offset is aligned to it"},
 	{"FAB-011", F, "Connect / Queue Initialization", M, P,
 	 "An I/O queue Connect names a controller ID that an admin queue Connect created"},
-	{"FAB-012", F, "Fabrics Command Capsule / PSDT", M, B,
-	 "Commands use SGLs (PSDT=01b); another PSDT fails with Invalid Field in Command"},
+	{"FAB-012", F, "Fabrics Command Capsule / PSDT", M, P,
+	 "Hosts set PSDT to 01b (SGL, MPTR a single contiguous buffer) in every command capsule"},
 	{"FAB-013", NB, "Completion Queue Entry", M, P,
 	 "Each completion's CID matches a command outstanding on that queue and its SQID is that queue"},
 	{"FAB-014", NB, "Generic Command Status / Invalid Command Opcode", M, A,
@@ -64,6 +64,8 @@ static const struct iop_rule fabrics_rules[] = {
 	{"FAB-026", NB, "Command Completion", M, P, "Every command gets exactly one completion"},
 	{"FAB-027", NB, "Fused Operations", SH, A,
 	 "A fused command that the controller does not support fails with Invalid Field in Command"},
+	{"FAB-028", NB, "Generic Command Status / Invalid Field in Command", SH, A,
+	 "A command whose PSDT is not 01b is not executed and fails with Invalid Field in Command"},
 	{NULL}};
 
 const struct iop_rule_table iop_rules_fabrics = {"FAB", "NVMe-oF Fabrics and admin/I-O commands",

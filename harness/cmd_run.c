@@ -32,6 +32,7 @@ run_usage(FILE *f)
 		"  -j, --json FILE      write the result as JSON (schema iopath.result/1); with several\n"
 		"                       jobs, FILE gets -JOBNAME before its extension\n"
 		"      --csv FILE       append a summary.csv row per job\n"
+		"      --fio-json FILE  also write fio-compatible JSON (jobs[].read.iops, clat_ns...)\n"
 		"  -i, --interrupt      wait for completions instead of busy polling\n"
 		"  -o, --opts K=V,...   transport options (see iopath --list)\n"
 		"  -T, --trace FILE     record the session (pcap/jsonl) when the transport supports it\n"
@@ -56,6 +57,7 @@ struct run_args {
 	struct iop_initiator_cfg icfg;
 	const char *json;
 	const char *csv;
+	const char *fio_json;
 	const char *jobfile;
 	struct run_kv kv[RUN_MAX_OPTS];
 	unsigned int nkv;
@@ -123,6 +125,8 @@ run_parse_args(int argc, char **argv, struct run_args *a)
 			a->json = val;
 		} else if (!strcmp(name, "csv")) {
 			a->csv = val;
+		} else if (!strcmp(name, "fio-json") || !strcmp(name, "fio_json")) {
+			a->fio_json = val;
 		} else if (!strcmp(name, "o") || !strcmp(name, "opts")) {
 			a->icfg.opts = val;
 		} else if (!strcmp(name, "T") || !strcmp(name, "trace")) {
@@ -204,7 +208,8 @@ run_main(int argc, char **argv)
 	struct run_args a = {0};
 	struct iop_job *jobs = NULL;
 	unsigned int nr = 0;
-	struct iop_result *r = NULL;
+	struct iop_result **rs = NULL;
+	unsigned int nres = 0;
 	struct sigaction sa = {.sa_handler = run_on_signal};
 	struct iop_engine_ext ext = {.stop = &g_run_stop};
 	char err[512];
@@ -264,8 +269,8 @@ run_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	r = malloc(sizeof(*r));
-	if (!r) {
+	rs = calloc(nr, sizeof(*rs));
+	if (!rs) {
 		fprintf(stderr, "iopath run: out of memory\n");
 		ret = 1;
 		goto out;
@@ -275,13 +280,22 @@ run_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	ret = 0;
 	for (unsigned int i = 0; i < nr && !g_run_stop; i++) {
+		struct iop_result *r = malloc(sizeof(*r));
+
+		if (!r) {
+			fprintf(stderr, "iopath run: out of memory\n");
+			ret = 1;
+			break;
+		}
 		rc = iop_engine_run(&jobs[i], &a.icfg, &ext, r);
 		if (rc) {
 			fprintf(stderr, "iopath run: job '%s' on %s failed: %s\n", jobs[i].name,
 				a.icfg.uri, r->error_msg[0] ? r->error_msg : strerror(-rc));
+			free(r);
 			ret = 1;
 			continue;
 		}
+		rs[nres++] = r;
 		iop_result_print(r, stdout);
 		fflush(stdout);
 		if (r->errors || r->verify_errors) {
@@ -306,14 +320,26 @@ run_main(int argc, char **argv)
 			}
 		}
 	}
+	if (a.fio_json && nres) {
+		rc = iop_result_write_fio_json((const struct iop_result *const *)rs, nres,
+					       a.fio_json);
+		if (rc) {
+			fprintf(stderr, "iopath run: cannot write %s: %s\n", a.fio_json,
+				strerror(-rc));
+			ret = 1;
+		}
+	}
 out:
+	for (unsigned int i = 0; i < nres; i++) {
+		free(rs[i]);
+	}
+	free(rs);
 	for (unsigned int i = 0; i < a.nkv; i++) {
 		free((char *)a.kv[i].name);
 	}
 	if (jobs) {
 		iop_jobs_free(jobs, nr);
 	}
-	free(r);
 	return ret;
 }
 

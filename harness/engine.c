@@ -16,10 +16,21 @@
 #include "iopath/reactor.h"
 #include "iopath/uri.h"
 #include "iopath/verify.h"
+#include "harness/engine_internal.h"
 
 #define ENGINE_VERIFY_BLK   512u
-#define ENGINE_DRAIN_NS     (5ull * 1000000000ull)  /* wait this long for in-flight I/O at end */
 #define ENGINE_INTR_WAIT_US 1000u
+
+/* wait this long for in-flight I/O at the end; no completion for this long: give up */
+static uint64_t g_engine_drain_ns = 5ull * 1000000000ull;
+static uint64_t g_engine_stall_ns = 30ull * 1000000000ull;
+
+void
+iop_engine_set_timeouts(uint64_t stall_ns, uint64_t drain_ns)
+{
+	g_engine_stall_ns = stall_ns;
+	g_engine_drain_ns = drain_ns;
+}
 
 struct engine;
 struct engine_thread;
@@ -28,17 +39,20 @@ struct engine_slot {
 	struct iop_io io;
 	struct engine_thread *t;
 	void *buf;
-	bool verify_skip;       /* overlapping write in flight when this read was issued */
+	bool verify_skip;       /* an overlapping I/O was in flight: the data may be either */
+	bool in_flight;         /* maintained in verify mode only */
 };
 
-/* Per-thread state. The hot fields come first; nothing here is shared while I/O runs. */
-struct engine_thread {
+/* Per-thread state. The hot fields come first; nothing here is shared while I/O runs, and the
+ * alignment keeps neighbouring threads' states off each other's cache lines. */
+struct __attribute__((aligned(IOP_CACHELINE))) engine_thread {
 	const struct iop_initiator_ops *ops;
 	struct iop_queue *q;
 	struct engine_slot **free;
 	unsigned int nfree;
 	unsigned int inflight;
 	bool done;
+	bool blocked;           /* the initiator said -EAGAIN: wait for a completion */
 	bool random;
 	bool verify;
 	uint8_t fixed_op;       /* op when the mix is 100/0 */
@@ -48,6 +62,8 @@ struct engine_thread {
 	uint64_t limit;         /* measured completions that end the job, 0 = none */
 	uint64_t measured;
 	uint64_t t_last;        /* last measured completion */
+	uint64_t t_last_cpl;    /* last completion of any kind (stall detection) */
+	struct iop_cpu_sample cpu_a, cpu_b; /* this thread's CPU: first measured I/O .. end */
 	uint64_t base, range, bs, seq_next;
 	struct iop_prng prng;
 	uint64_t ios[2], bytes[2];
@@ -150,11 +166,22 @@ engine_io_done(struct iop_io *io)
 
 	t->inflight--;
 	t->free[t->nfree++] = s;
+	t->t_last_cpl = now;
+	if (iop_unlikely(t->verify)) {
+		s->in_flight = false;
+		if (!io->status && io->op == IOP_OP_WRITE) {
+			engine_bit_set(t->written, (io->offset - t->base) / t->bs);
+		}
+	}
 	if (iop_unlikely(io->status)) {
 		t->errors++;
 		engine_errf(t, "%s at offset %llu len %llu: %s", iop_op_name(io->op),
 			    (unsigned long long)io->offset, (unsigned long long)io->len,
 			    strerror(-io->status));
+		/* a failed I/O still uses up its place in number_ios / the pass over size */
+		if (now - t->t_ramp_end < t->window_len && ++t->measured == t->limit) {
+			t->done = true;
+		}
 		return;
 	}
 	if (iop_unlikely(t->verify) && io->op == IOP_OP_READ) {
@@ -165,6 +192,9 @@ engine_io_done(struct iop_io *io)
 		t->ios[io->op]++;
 		t->bytes[io->op] += io->len;
 		t->t_last = now;
+		if (iop_unlikely(!t->cpu_a.wall_ns)) {
+			iop_cpu_thread(&t->cpu_a); /* once: the thread's window starts */
+		}
 		if (iop_unlikely(++t->measured == t->limit)) {
 			t->done = true;
 		}
@@ -173,37 +203,43 @@ engine_io_done(struct iop_io *io)
 	}
 }
 
+/* Clear the block headers of a read buffer: a read that returns no data must not pass on what
+ * the buffer held before (e.g. this slot's previous write of the same block). */
+static void
+engine_poison(struct engine_thread *t, struct engine_slot *s)
+{
+	for (uint64_t o = 0; o < t->bs; o += ENGINE_VERIFY_BLK) {
+		memset((uint8_t *)s->buf + o, 0, 8);
+	}
+}
+
 static void
 engine_prep_verify(struct engine_thread *t, struct engine_slot *s)
 {
-	uint64_t blk = (s->io.offset - t->base) / t->bs;
-
 	s->verify_skip = false;
 	if (s->io.op == IOP_OP_WRITE) {
 		iop_verify_fill_io(s->buf, t->bs, ENGINE_VERIFY_BLK, s->io.offset, t->vseq++,
 				   t->vseed);
-		engine_bit_set(t->written, blk);
-		return;
+	} else {
+		engine_poison(t, s);
 	}
-	/* a read racing a write of the same block of this thread may see either: skip checking */
+	/* Overlapping I/O of this thread in flight (threads own disjoint slices): a read may see
+	 * the old or the new block, so neither read is checked; the read-back pass at the end
+	 * checks the final content. The bitmap is set when a write completes successfully. */
 	for (unsigned int i = 0; i < t->depth; i++) {
 		struct engine_slot *o = &t->slots[i];
 
-		if (o != s && o->io.op == IOP_OP_WRITE && o->io.offset == s->io.offset) {
-			bool is_free = false;
-
-			for (unsigned int j = 0; j < t->nfree; j++) {
-				if (t->free[j] == o) {
-					is_free = true;
-					break;
-				}
-			}
-			if (!is_free) {
-				s->verify_skip = true;
-				return;
-			}
+		if (o == s || !o->in_flight || o->io.offset != s->io.offset ||
+		    (o->io.op == IOP_OP_READ && s->io.op == IOP_OP_READ)) {
+			continue;
+		}
+		if (s->io.op == IOP_OP_READ) {
+			s->verify_skip = true;
+		} else {
+			o->verify_skip = true;
 		}
 	}
+	s->in_flight = true;
 }
 
 static inline void
@@ -253,7 +289,9 @@ engine_submit_all(struct engine_thread *t)
 		}
 		t->inflight--;
 		t->free[t->nfree++] = s;
+		s->in_flight = false;
 		if (rc == -EAGAIN) {
+			t->blocked = true;
 			return 0;
 		}
 		t->errors++;
@@ -280,7 +318,9 @@ engine_loop(struct engine_thread *t)
 		if (t->done) {
 			break;
 		}
-		rc = t->ops->poll(t->q, t->depth, t->nfree && engine_may_submit(t) ? 0 : wait_us);
+		rc = t->ops->poll(t->q, t->depth,
+				  t->nfree && !t->blocked && engine_may_submit(t) ? 0 : wait_us);
+		t->blocked = false;
 		if (iop_unlikely(rc < 0)) {
 			t->errors++;
 			engine_errf(t, "queue poll failed: %s", strerror(-rc));
@@ -289,8 +329,18 @@ engine_loop(struct engine_thread *t)
 		}
 		if (rc == 0) {
 			/* nothing completed: time limits and stop requests still apply */
-			if (iop_now_ns() >= t_end || t->e->stop_all) {
+			uint64_t now = iop_now_ns();
+
+			if (now >= t_end || t->e->stop_all) {
 				t->done = true;
+			} else if (t->inflight && now - t->t_last_cpl > g_engine_stall_ns) {
+				t->errors += t->inflight;
+				engine_errf(t, "no completion for %llu ms with %u I/Os in flight: "
+					    "giving up",
+					    (unsigned long long)(g_engine_stall_ns / 1000000ull),
+					    t->inflight);
+				t->rc = -ETIMEDOUT;
+				break;
 			}
 		}
 		if (iop_unlikely(t->e->stop_all)) {
@@ -298,11 +348,14 @@ engine_loop(struct engine_thread *t)
 		}
 	}
 	t->done = true;
+	if (t->cpu_a.wall_ns) {
+		iop_cpu_thread(&t->cpu_b);
+	}
 	if (t->rc) {
 		return; /* broken queue: nothing more will complete */
 	}
 	/* drain what is still in flight (not counted: outside the window or after the limit) */
-	uint64_t deadline = iop_now_ns() + ENGINE_DRAIN_NS;
+	uint64_t deadline = iop_now_ns() + g_engine_drain_ns;
 
 	while (t->inflight) {
 		rc = t->ops->poll(t->q, t->depth, wait_us);
@@ -314,8 +367,8 @@ engine_loop(struct engine_thread *t)
 		if (rc == 0 && iop_now_ns() > deadline) {
 			t->rc = -ETIMEDOUT;
 			t->errors += t->inflight;
-			engine_errf(t, "%u I/Os still in flight %llus after the end", t->inflight,
-				    ENGINE_DRAIN_NS / 1000000000ull);
+			engine_errf(t, "%u I/Os still in flight %llu ms after the end", t->inflight,
+				    (unsigned long long)(g_engine_drain_ns / 1000000ull));
 			return;
 		}
 	}
@@ -330,6 +383,7 @@ engine_verify_pass_done(struct iop_io *io)
 
 	t->inflight--;
 	t->free[t->nfree++] = s;
+	s->in_flight = false;
 	if (io->status) {
 		t->errors++;
 		engine_errf(t, "verify read at offset %llu: %s", (unsigned long long)io->offset,
@@ -363,6 +417,7 @@ engine_verify_pass(struct engine_thread *t)
 			s = t->free[--t->nfree];
 			s->io.offset = t->base + next * t->bs;
 			s->io.status = 0;
+			engine_poison(t, s);
 			t->inflight++;
 			rc = t->ops->submit(t->q, &s->io);
 			if (rc) {
@@ -464,6 +519,21 @@ engine_thread_setup(struct engine_thread *t)
 static void
 engine_thread_teardown(struct engine_thread *t)
 {
+	if (t->inflight) {
+		/* a broken or stuck queue still owns some buffers (a kernel may still write into
+		 * them): keep them rather than free memory that is in use (kept reachable in a
+		 * small graveyard so leak checkers see it is deliberate) */
+		static struct engine_slot *graveyard[64];
+		static atomic_uint ngraves;
+		unsigned int g = atomic_fetch_add(&ngraves, 1);
+
+		IOP_WARN("job %u: %u I/Os never completed; their buffers are not freed", t->idx,
+			 t->inflight);
+		if (g < IOP_ARRAY_SIZE(graveyard)) {
+			graveyard[g] = t->slots;
+		}
+		t->slots = NULL;
+	}
 	for (unsigned int i = 0; t->slots && i < t->depth; i++) {
 		struct engine_slot *s = &t->slots[i];
 
@@ -506,6 +576,7 @@ engine_thread_main(void *arg)
 		t->t_ramp_end = e->t_ramp_end;
 		/* a bounded window also rejects pre-ramp completions (now - t_ramp_end wraps) */
 		t->window_len = e->t_end == UINT64_MAX ? (1ull << 62) : e->t_end - e->t_ramp_end;
+		t->t_last_cpl = iop_now_ns();
 		engine_loop(t);
 		if (!t->rc && t->verify && !t->pure_read) {
 			engine_verify_pass(t);
@@ -568,8 +639,10 @@ engine_fill_result_job(struct iop_result *r, const struct iop_job *job,
 	r->number_ios = job->number_ios;
 	r->verify = job->verify;
 	colon = icfg->backend ? strchr(icfg->backend, ':') : NULL;
-	snprintf(be, sizeof(be), "%.*s", colon ? (int)(colon - icfg->backend) :
-		 (int)(icfg->backend ? strlen(icfg->backend) : 0), icfg->backend ? icfg->backend : "");
+	snprintf(be, sizeof(be), "%.*s",
+		 colon ? (int)(colon - icfg->backend) :
+			 (int)(icfg->backend ? strlen(icfg->backend) : 0),
+		 icfg->backend ? icfg->backend : "");
 	snprintf(r->cell, sizeof(r->cell), "%s%s%s-%s-%s-qd%u-j%u", scheme, be[0] ? "-" : "", be,
 		 r->rw, iop_fmt_size(job->bs, bs, sizeof(bs)), r->iodepth, r->numjobs);
 	iop_result_env_fill(&r->env);
@@ -620,7 +693,8 @@ engine_check_job(const struct iop_job *job, const struct iop_initiator *ini, uin
 		return -EINVAL;
 	}
 	if (job->verify && job->numjobs > 1 && r / job->bs < job->numjobs) {
-		snprintf(err, errlen, "verify splits the range between jobs: too small for %llu jobs",
+		snprintf(err, errlen,
+			 "verify splits the range between jobs: too small for %llu jobs",
 			 (unsigned long long)job->numjobs);
 		return -EINVAL;
 	}
@@ -688,6 +762,13 @@ engine_collect(struct engine *e, struct iop_result *r)
 		r->write.bytes += t->bytes[IOP_OP_WRITE];
 		r->errors += t->errors;
 		r->verify_errors += t->verify_errors;
+		if (t->cpu_a.wall_ns && t->cpu_b.wall_ns) {
+			double usr, sys;
+
+			iop_cpu_cores(&t->cpu_a, &t->cpu_b, &usr, &sys);
+			r->cpu_threads.usr += usr;
+			r->cpu_threads.sys += sys;
+		}
 		if (t->err[0] && !r->error_msg[0]) {
 			snprintf(r->error_msg, sizeof(r->error_msg), "job %u: %s", i, t->err);
 		}
@@ -748,11 +829,12 @@ iop_engine_run(const struct iop_job *job, const struct iop_initiator_cfg *icfg,
 	e.interrupt = icfg->interrupt;
 	e.nthreads = (unsigned int)job->numjobs;
 	e.ext_stop = ext ? ext->stop : NULL;
-	e.threads = calloc(e.nthreads, sizeof(*e.threads));
+	e.threads = aligned_alloc(IOP_CACHELINE, e.nthreads * sizeof(*e.threads));
 	if (!e.threads) {
 		rc = -ENOMEM;
 		goto out_close;
 	}
+	memset(e.threads, 0, e.nthreads * sizeof(*e.threads));
 	pthread_mutex_init(&e.lock, NULL);
 	pthread_cond_init(&e.cond, NULL);
 	for (unsigned int i = 0; i < e.nthreads; i++) {

@@ -192,7 +192,8 @@ iop_job_set(struct iop_job *job, const char *name, const char *val, char *err, s
 		if (!strcasecmp(val, "readwrite")) {
 			val = "rw";
 		} else if (strchr(val, ':')) {
-			snprintf(err, errlen, "rw=%s: the ':N' offset modifier is not supported", val);
+			snprintf(err, errlen, "rw=%s: the ':N' offset modifier is not supported",
+				 val);
 			return -EINVAL;
 		}
 	}
@@ -204,7 +205,8 @@ iop_job_set(struct iop_job *job, const char *name, const char *val, char *err, s
 	}
 	if ((!strcasecmp(name, "size") || !strcasecmp(name, "offset")) && val &&
 	    strchr(val, '%')) {
-		snprintf(err, errlen, "%s=%s: percentages are not supported, give bytes", name, val);
+		snprintf(err, errlen, "%s=%s: percentages are not supported, give bytes", name,
+			 val);
 		return -EINVAL;
 	}
 	/* fio accepts "--name value" and "name=value"; option names are case-insensitive there. */
@@ -260,7 +262,8 @@ iop_job_validate(const struct iop_job *job, char *err, size_t errlen)
 		int cpus[IOP_JOB_MAX_CPUS];
 
 		if (iop_cpulist_parse(job->cpus, cpus, IOP_JOB_MAX_CPUS) <= 0) {
-			snprintf(err, errlen, "bad cpu list '%s' (e.g. \"0\", \"0-1,3\")", job->cpus);
+			snprintf(err, errlen, "bad cpu list '%s' (e.g. \"0\", \"0-1,3\")",
+				 job->cpus);
 			return -EINVAL;
 		}
 	}
@@ -320,7 +323,7 @@ iop_jobfile_parse(const char *text, const char *fname, const struct iop_job *bas
 		  struct iop_job **jobs_out, unsigned int *nr_out, char *err, size_t errlen)
 {
 	struct iop_job global, *jobs = NULL, *cur;
-	unsigned int nr = 0, lineno = 0;
+	unsigned int nr = 0, lineno = 0, nopts = 0;
 	char *dup, *line, *save = NULL, e2[192];
 	bool in_global = true;
 	int rc;
@@ -355,7 +358,8 @@ iop_jobfile_parse(const char *text, const char *fname, const struct iop_job *bas
 			char *end = strchr(s, ']');
 
 			if (!end || end == s + 1 || *job_trim(end + 1)) {
-				snprintf(err, errlen, "%s:%u: bad section header '%s'", fname, lineno, s);
+				snprintf(err, errlen, "%s:%u: bad section header '%s'", fname,
+					 lineno, s);
 				rc = -EINVAL;
 				goto out;
 			}
@@ -388,11 +392,13 @@ iop_jobfile_parse(const char *text, const char *fname, const struct iop_job *bas
 			val = NULL;
 		}
 		if (val && strstr(val, "${")) {
-			snprintf(err, errlen, "%s:%u: environment variables in values are not supported",
-				 fname, lineno);
+			snprintf(err, errlen,
+				 "%s:%u: environment variables in values are not supported", fname,
+				 lineno);
 			rc = -EINVAL;
 			goto out;
 		}
+		nopts++;
 		rc = iop_job_set(cur, key, val, e2, sizeof(e2));
 		if (rc) {
 			snprintf(err, errlen, "%s:%u: %s%s", fname, lineno, e2,
@@ -400,6 +406,11 @@ iop_jobfile_parse(const char *text, const char *fname, const struct iop_job *bas
 			rc = rc == -ENOMEM ? rc : -EINVAL;
 			goto out;
 		}
+	}
+	if (nr == 0 && !nopts) {
+		snprintf(err, errlen, "%s: no jobs defined", fname);
+		rc = -EINVAL;
+		goto out;
 	}
 	if (nr == 0) {
 		/* no job section: the whole file is one job */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* local: initiator: the engine straight on a backend, no transport (the baseline of every matrix). */
+/* local: initiator: the engine straight on a backend, no transport (every matrix's baseline). */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include "iopath/initiator.h"
 #include "iopath/log.h"
 #include "iopath/uri.h"
+#include "iopath/util.h"
 
 struct local_ini {
 	struct iop_initiator ini;
@@ -22,6 +23,13 @@ struct local_queue {
 	struct iop_backend_chan *ch;
 	const struct iop_backend_ops *bops;
 	int fd;                 /* completion fd for interrupt mode, -1 = none */
+	unsigned int depth;
+	/* buffer arena: depth equal-sized slices, registered with the channel once (io_uring
+	 * fixed buffers) */
+	uint8_t *arena;
+	size_t arena_len, slice, next;
+	unsigned int arena_users;
+	bool registered;
 };
 
 static int
@@ -42,7 +50,8 @@ local_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		return -EINVAL;
 	}
 	if (!cfg->backend || !*cfg->backend) {
-		IOP_ERR("local: needs a backend (--backend null:size=1G, malloc:size=1G, uring:path=F)");
+		IOP_ERR("local: needs a backend (--backend null:size=1G, malloc:size=1G, "
+			"uring:path=F)");
 		return -EINVAL;
 	}
 	if (cfg->opts && *cfg->opts) {
@@ -93,6 +102,7 @@ local_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth
 	}
 	lq->q.ini = ini;
 	lq->bops = li->be->ops;
+	lq->depth = depth;
 	rc = lq->bops->chan_open(li->be, depth, &lq->ch);
 	if (rc) {
 		free(lq);
@@ -104,12 +114,71 @@ local_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth
 }
 
 static void
+local_arena_release(struct local_queue *lq)
+{
+	if (lq->registered) {
+		iop_backend_chan_unregister_mem(lq->ch, lq->arena);
+	}
+	free(lq->arena);
+	lq->arena = NULL;
+	lq->registered = false;
+}
+
+static void
 local_queue_close(struct iop_queue *q)
 {
 	struct local_queue *lq = (struct local_queue *)q;
 
+	if (lq->arena) {
+		local_arena_release(lq); /* buffers not returned: the queue goes anyway */
+	}
 	lq->bops->chan_close(lq->ch);
 	free(lq);
+}
+
+/* I/O buffers: the engine asks for depth buffers of one size; they come from one page-aligned
+ * arena registered with the backend channel (fixed buffers for uring). Requests that do not fit
+ * the arena get plain aligned heap memory. */
+static void *
+local_buf_alloc(struct iop_queue *q, size_t len)
+{
+	struct local_queue *lq = (struct local_queue *)q;
+	size_t slice = IOP_ALIGN_UP(len, (size_t)4096);
+	void *p;
+
+	if (!lq->arena && lq->arena_users == 0) {
+		lq->arena_len = slice * lq->depth;
+		if (posix_memalign(&p, 4096, lq->arena_len)) {
+			return NULL;
+		}
+		lq->arena = p;
+		lq->slice = slice;
+		lq->next = 0;
+		lq->registered = iop_backend_chan_register_mem(lq->ch, lq->arena,
+							       lq->arena_len) == 0;
+	}
+	if (lq->arena && slice == lq->slice && lq->next + slice <= lq->arena_len) {
+		p = lq->arena + lq->next;
+		lq->next += slice;
+		lq->arena_users++;
+		return p;
+	}
+	return posix_memalign(&p, 4096, slice) ? NULL : p;
+}
+
+static void
+local_buf_free(struct iop_queue *q, void *buf, size_t len)
+{
+	struct local_queue *lq = (struct local_queue *)q;
+	uint8_t *b = buf;
+
+	if (lq->arena && b >= lq->arena && b < lq->arena + lq->arena_len) {
+		if (--lq->arena_users == 0) {
+			local_arena_release(lq);
+		}
+		return;
+	}
+	free(buf);
 }
 
 /* DONE (the callback already ran) and QUEUED both mean "accepted". */
@@ -142,11 +211,13 @@ local_poll(struct iop_queue *q, unsigned int max, unsigned int timeout_us)
 
 static const struct iop_initiator_ops local_ops = {
 	.scheme = "local",
-	.help = "the engine directly on a backend (local: --backend SPEC): the no-transport baseline",
+	.help = "the engine directly on a backend (local: --backend SPEC), no transport",
 	.open = local_open,
 	.close = local_close,
 	.queue_open = local_queue_open,
 	.queue_close = local_queue_close,
+	.buf_alloc = local_buf_alloc,
+	.buf_free = local_buf_free,
 	.submit = local_submit,
 	.poll = local_poll,
 };

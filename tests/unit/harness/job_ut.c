@@ -266,13 +266,16 @@ test_jobfile_errors(void)
 		{"[a]\nfilename=${DEV}\n", "environment variables"},
 		/* Test5: inconsistent job */
 		{"[a]\nbs=4k\noffset=100\n", "job 'a': offset (100) is not a multiple of bs"},
+		/* Test6: nothing in it */
+		{"; only a comment\n\n", "t.fio: no jobs defined"},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct iop_job *jobs = NULL;
 		unsigned int nr = 0;
 		char err[256] = "";
-		int rc = iop_jobfile_parse(bad[i].text, "t.fio", NULL, &jobs, &nr, err, sizeof(err));
+		int rc = iop_jobfile_parse(bad[i].text, "t.fio", NULL, &jobs, &nr, err,
+					   sizeof(err));
 
 		CU_ASSERT_EQUAL(rc, -EINVAL);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].msg));
@@ -321,5 +324,5 @@ test_copy(void)
 
 IOP_UT_MAIN("job", IOP_UT(test_defaults), IOP_UT(test_cli_options), IOP_UT(test_fio_names),
 	    IOP_UT(test_bad_options), IOP_UT(test_validate), IOP_UT(test_jobfile),
-	    IOP_UT(test_jobfile_no_sections), IOP_UT(test_jobfile_errors), IOP_UT(test_jobfile_load),
-	    IOP_UT(test_copy))
+	    IOP_UT(test_jobfile_no_sections), IOP_UT(test_jobfile_errors),
+	    IOP_UT(test_jobfile_load), IOP_UT(test_copy))

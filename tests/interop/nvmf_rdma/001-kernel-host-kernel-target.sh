@@ -3,7 +3,7 @@
 # Guest lab: soft-RoCE (rdma_rxe on eth0) with the Linux nvmet-rdma target (null_blk) and nvme-rdma
 # host inside one guest; data written and read back with md5. Guards the lab the NVMe/RDMA interop
 # tests (issue 8) stand on: rxe, the RDMA CM, rdma tool and the nvme-rdma modules.
-# TIMEOUT=120
+# TIMEOUT=300 (the first guest lab test of a run also downloads the kernel and builds the initramfs)
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
 gl_setup

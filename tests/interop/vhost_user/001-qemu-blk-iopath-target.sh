@@ -6,7 +6,7 @@
 # host then checks the target's backing file holds the same bytes (uring backend when built).
 # GUESTLAB_RECORD=1 keeps the target's --trace of the session (when it writes one) in
 # conformance/traces/qemu_iopath-vhost-user-blk.jsonl.
-# TIMEOUT=180
+# TIMEOUT=300 (the first guest lab test of a run also downloads the kernel and builds the initramfs)
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
 "$IOPATH" --list 2>/dev/null | grep -q vhost-user-blk || { echo "SKIP: vhost-user-blk not built"; exit 77; }

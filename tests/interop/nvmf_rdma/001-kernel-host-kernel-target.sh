@@ -17,7 +17,7 @@ nvme discover -t rdma -a 10.0.2.15 -s 4421 >/tmp/disc.txt || fail "nvme discover
 grep -q "subnqn: *$NQN" /tmp/disc.txt || { cat /tmp/disc.txt; fail "discovery log lacks $NQN"; }
 nvme connect -t rdma -a 10.0.2.15 -s 4421 -n "$NQN" || fail "nvme connect -t rdma"
 dev=$(nvme_dev_for "$NQN") || fail "no namespace block device"
-write_verify "$dev" 1048576 || fail "data mismatch over NVMe/RDMA"
+write_verify "$dev" 262144 || fail "data mismatch over NVMe/RDMA"
 nvme disconnect -n "$NQN" >/dev/null || fail "nvme disconnect"
 EOF_GUEST
 echo "PASS: kernel nvme-rdma host <-> kernel nvmet-rdma target over rxe, md5 verified"

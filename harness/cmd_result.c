@@ -68,7 +68,7 @@ static void
 result_usage(FILE *f)
 {
 	fprintf(f, "usage: iopath result [--get FIELD]... [--csv] FILE.json...\n"
-		   "  Reads result files (schema " IOP_RESULT_SCHEMA "), checking every field's type.\n"
+		   "  Reads result files (schema " IOP_RESULT_SCHEMA "), checking every field.\n"
 		   "  default   one summary line per file\n"
 		   "  --get F   print field F of each file, one per line (repeatable)\n"
 		   "  --csv     print summary.csv (header + one row per file)\n"
@@ -94,16 +94,21 @@ result_main(int argc, char **argv)
 			result_usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--get") || !strncmp(argv[i], "--get=", 6)) {
-			const char *name = argv[i][5] == '=' ? argv[i] + 6 : (i + 1 < argc ? argv[++i]
-											      : NULL);
+			const char *name = NULL;
+
+			if (argv[i][5] == '=') {
+				name = argv[i] + 6;
+			} else if (i + 1 < argc) {
+				name = argv[++i];
+			}
 
 			if (!name) {
 				fprintf(stderr, "iopath result: --get needs a field name\n");
 				return 2;
 			}
 			if (nget == RESULT_MAX_GET || !(get[nget] = result_find(name))) {
-				fprintf(stderr, "iopath result: unknown field '%s' (iopath result --help)\n",
-					name);
+				fprintf(stderr, "iopath result: unknown field '%s' "
+						"(iopath result --help)\n", name);
 				return 2;
 			}
 			nget++;

@@ -63,6 +63,7 @@ struct __attribute__((aligned(IOP_CACHELINE))) engine_thread {
 	uint64_t measured;
 	uint64_t t_last;        /* last measured completion */
 	uint64_t t_last_cpl;    /* last completion of any kind (stall detection) */
+	struct iop_cpu_sample cpu_a, cpu_b; /* this thread's CPU: first measured I/O .. end */
 	uint64_t base, range, bs, seq_next;
 	struct iop_prng prng;
 	uint64_t ios[2], bytes[2];
@@ -191,6 +192,9 @@ engine_io_done(struct iop_io *io)
 		t->ios[io->op]++;
 		t->bytes[io->op] += io->len;
 		t->t_last = now;
+		if (iop_unlikely(!t->cpu_a.wall_ns)) {
+			iop_cpu_thread(&t->cpu_a); /* once: the thread's window starts */
+		}
 		if (iop_unlikely(++t->measured == t->limit)) {
 			t->done = true;
 		}
@@ -344,6 +348,9 @@ engine_loop(struct engine_thread *t)
 		}
 	}
 	t->done = true;
+	if (t->cpu_a.wall_ns) {
+		iop_cpu_thread(&t->cpu_b);
+	}
 	if (t->rc) {
 		return; /* broken queue: nothing more will complete */
 	}
@@ -632,8 +639,10 @@ engine_fill_result_job(struct iop_result *r, const struct iop_job *job,
 	r->number_ios = job->number_ios;
 	r->verify = job->verify;
 	colon = icfg->backend ? strchr(icfg->backend, ':') : NULL;
-	snprintf(be, sizeof(be), "%.*s", colon ? (int)(colon - icfg->backend) :
-		 (int)(icfg->backend ? strlen(icfg->backend) : 0), icfg->backend ? icfg->backend : "");
+	snprintf(be, sizeof(be), "%.*s",
+		 colon ? (int)(colon - icfg->backend) :
+			 (int)(icfg->backend ? strlen(icfg->backend) : 0),
+		 icfg->backend ? icfg->backend : "");
 	snprintf(r->cell, sizeof(r->cell), "%s%s%s-%s-%s-qd%u-j%u", scheme, be[0] ? "-" : "", be,
 		 r->rw, iop_fmt_size(job->bs, bs, sizeof(bs)), r->iodepth, r->numjobs);
 	iop_result_env_fill(&r->env);
@@ -684,7 +693,8 @@ engine_check_job(const struct iop_job *job, const struct iop_initiator *ini, uin
 		return -EINVAL;
 	}
 	if (job->verify && job->numjobs > 1 && r / job->bs < job->numjobs) {
-		snprintf(err, errlen, "verify splits the range between jobs: too small for %llu jobs",
+		snprintf(err, errlen,
+			 "verify splits the range between jobs: too small for %llu jobs",
 			 (unsigned long long)job->numjobs);
 		return -EINVAL;
 	}
@@ -752,6 +762,13 @@ engine_collect(struct engine *e, struct iop_result *r)
 		r->write.bytes += t->bytes[IOP_OP_WRITE];
 		r->errors += t->errors;
 		r->verify_errors += t->verify_errors;
+		if (t->cpu_a.wall_ns && t->cpu_b.wall_ns) {
+			double usr, sys;
+
+			iop_cpu_cores(&t->cpu_a, &t->cpu_b, &usr, &sys);
+			r->cpu_threads.usr += usr;
+			r->cpu_threads.sys += sys;
+		}
 		if (t->err[0] && !r->error_msg[0]) {
 			snprintf(r->error_msg, sizeof(r->error_msg), "job %u: %s", i, t->err);
 		}

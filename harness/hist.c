@@ -129,7 +129,8 @@ iop_hist_foreach(const struct iop_hist *h,
 {
 	for (unsigned int i = 0; i < IOP_HIST_NR_BUCKETS; i++) {
 		if (h->buckets[i]) {
-			int rc = fn(iop_hist_bucket_lo(i), iop_hist_bucket_hi(i), h->buckets[i], arg);
+			int rc = fn(iop_hist_bucket_lo(i), iop_hist_bucket_hi(i), h->buckets[i],
+				    arg);
 
 			if (rc) {
 				return rc;

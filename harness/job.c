@@ -192,7 +192,8 @@ iop_job_set(struct iop_job *job, const char *name, const char *val, char *err, s
 		if (!strcasecmp(val, "readwrite")) {
 			val = "rw";
 		} else if (strchr(val, ':')) {
-			snprintf(err, errlen, "rw=%s: the ':N' offset modifier is not supported", val);
+			snprintf(err, errlen, "rw=%s: the ':N' offset modifier is not supported",
+				 val);
 			return -EINVAL;
 		}
 	}
@@ -204,7 +205,8 @@ iop_job_set(struct iop_job *job, const char *name, const char *val, char *err, s
 	}
 	if ((!strcasecmp(name, "size") || !strcasecmp(name, "offset")) && val &&
 	    strchr(val, '%')) {
-		snprintf(err, errlen, "%s=%s: percentages are not supported, give bytes", name, val);
+		snprintf(err, errlen, "%s=%s: percentages are not supported, give bytes", name,
+			 val);
 		return -EINVAL;
 	}
 	/* fio accepts "--name value" and "name=value"; option names are case-insensitive there. */
@@ -260,7 +262,8 @@ iop_job_validate(const struct iop_job *job, char *err, size_t errlen)
 		int cpus[IOP_JOB_MAX_CPUS];
 
 		if (iop_cpulist_parse(job->cpus, cpus, IOP_JOB_MAX_CPUS) <= 0) {
-			snprintf(err, errlen, "bad cpu list '%s' (e.g. \"0\", \"0-1,3\")", job->cpus);
+			snprintf(err, errlen, "bad cpu list '%s' (e.g. \"0\", \"0-1,3\")",
+				 job->cpus);
 			return -EINVAL;
 		}
 	}
@@ -355,7 +358,8 @@ iop_jobfile_parse(const char *text, const char *fname, const struct iop_job *bas
 			char *end = strchr(s, ']');
 
 			if (!end || end == s + 1 || *job_trim(end + 1)) {
-				snprintf(err, errlen, "%s:%u: bad section header '%s'", fname, lineno, s);
+				snprintf(err, errlen, "%s:%u: bad section header '%s'", fname,
+					 lineno, s);
 				rc = -EINVAL;
 				goto out;
 			}
@@ -388,8 +392,9 @@ iop_jobfile_parse(const char *text, const char *fname, const struct iop_job *bas
 			val = NULL;
 		}
 		if (val && strstr(val, "${")) {
-			snprintf(err, errlen, "%s:%u: environment variables in values are not supported",
-				 fname, lineno);
+			snprintf(err, errlen,
+				 "%s:%u: environment variables in values are not supported", fname,
+				 lineno);
 			rc = -EINVAL;
 			goto out;
 		}

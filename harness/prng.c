@@ -20,7 +20,7 @@ iop_prng_seed(struct iop_prng *p, uint64_t seed)
 	for (int i = 0; i < 4; i++) {
 		p->s[i] = prng_splitmix64(&x);
 	}
-	/* An all-zero state would be stuck; splitmix64 cannot produce four zeros, but be explicit. */
+	/* an all-zero state would be stuck; splitmix64 never yields four zeros: be explicit */
 	if (!(p->s[0] | p->s[1] | p->s[2] | p->s[3])) {
 		p->s[0] = 1;
 	}

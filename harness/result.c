@@ -304,7 +304,8 @@ result_print_dir(FILE *f, const char *name, const struct iop_dir_result *d)
 	fprintf(f, "    lat (ns): min=%llu, max=%llu, mean=%.1f, stdev=%.1f\n",
 		(unsigned long long)d->lat.min, (unsigned long long)d->lat.max, d->lat.mean,
 		d->lat.stdev);
-	fprintf(f, "    lat percentiles (ns): p50=%llu, p90=%llu, p99=%llu, p99.9=%llu, p99.99=%llu\n",
+	fprintf(f, "    lat percentiles (ns): p50=%llu, p90=%llu, p99=%llu, p99.9=%llu, "
+		"p99.99=%llu\n",
 		(unsigned long long)d->lat.p50, (unsigned long long)d->lat.p90,
 		(unsigned long long)d->lat.p99, (unsigned long long)d->lat.p999,
 		(unsigned long long)d->lat.p9999);
@@ -325,7 +326,8 @@ iop_result_print(const struct iop_result *r, void *fp)
 		(unsigned long long)r->ios, (double)r->runtime_ns / 1e9);
 	result_print_dir(f, "read", &r->read);
 	result_print_dir(f, "write", &r->write);
-	fprintf(f, "  cpu (cores): initiator usr=%.2f sys=%.2f", r->cpu_ini.usr, r->cpu_ini.sys);
+	fprintf(f, "  cpu (cores): initiator usr=%.2f sys=%.2f (job threads %.2f/%.2f)",
+		r->cpu_ini.usr, r->cpu_ini.sys, r->cpu_threads.usr, r->cpu_threads.sys);
 	if (r->target_measured) {
 		fprintf(f, ", target usr=%.2f sys=%.2f", r->cpu_tgt.usr, r->cpu_tgt.sys);
 	} else {
@@ -333,10 +335,11 @@ iop_result_print(const struct iop_result *r, void *fp)
 	}
 	fprintf(f, "\n  IOPS/core=%s", result_fmt_num(r->iops_per_core, a, sizeof(a)));
 	if (r->target_measured) {
-		fprintf(f, " (target only %s)", result_fmt_num(r->iops_per_core_target, a, sizeof(a)));
+		fprintf(f, " (target only %s)",
+			result_fmt_num(r->iops_per_core_target, a, sizeof(a)));
 	}
-	fprintf(f, ", BW/core=%s, cores per GB/s=%.3f\n", result_fmt_bw(r->bw_per_core, b, sizeof(b)),
-		r->cores_per_gbps);
+	fprintf(f, ", BW/core=%s, cores per GB/s=%.3f\n",
+		result_fmt_bw(r->bw_per_core, b, sizeof(b)), r->cores_per_gbps);
 	fprintf(f, "  errors=%llu verify_errors=%llu%s%s\n", (unsigned long long)r->errors,
 		(unsigned long long)r->verify_errors, r->error_msg[0] ? " first: " : "",
 		r->error_msg);

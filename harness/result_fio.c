@@ -28,10 +28,10 @@ fio_lat(const struct iop_hist *h, bool with_pcts)
 		for (size_t i = 0; i < sizeof(fio_pcts) / sizeof(fio_pcts[0]); i++) {
 			char key[16];
 
+			uint64_t v = iop_hist_percentile(h, fio_pcts[i]);
+
 			snprintf(key, sizeof(key), "%f", fio_pcts[i]);
-			json_object_object_add(p, key,
-					       json_object_new_uint64(iop_hist_percentile(h,
-											  fio_pcts[i])));
+			json_object_object_add(p, key, json_object_new_uint64(v));
 		}
 		json_object_object_add(o, "percentile", p);
 	}
@@ -83,7 +83,8 @@ iop_result_to_fio_json(const struct iop_result *const *rs, unsigned int n)
 
 		json_object_object_add(j, "jobname", json_object_new_string(r->name));
 		json_object_object_add(j, "groupid", json_object_new_int((int)i));
-		json_object_object_add(j, "error", json_object_new_int(r->errors ? 5 /* EIO */ : 0));
+		json_object_object_add(j, "error",
+				       json_object_new_int(r->errors ? 5 /* EIO */ : 0));
 		json_object_object_add(opts, "name", json_object_new_string(r->name));
 		json_object_object_add(opts, "filename", json_object_new_string(r->uri));
 		json_object_object_add(opts, "ioengine", json_object_new_string("iopath"));

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Result JSON (schema iopath.result/1, json-c): writer and a reader that type-checks every field. */
+/* Result JSON (schema iopath.result/1, json-c): writer and a type-checking reader. */
 #include <errno.h>
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -128,6 +128,8 @@ iop_result_to_json(const struct iop_result *r)
 	rj_add(cpu, "target_sys", rj_dbl(r->cpu_tgt.sys));
 	rj_add(cpu, "target_measured", json_object_new_boolean(r->target_measured));
 	rj_add(cpu, "total", rj_dbl(r->cpu_total));
+	rj_add(cpu, "threads_usr", rj_dbl(r->cpu_threads.usr));
+	rj_add(cpu, "threads_sys", rj_dbl(r->cpu_threads.sys));
 	rj_add(o, "cpu", cpu);
 
 	der = json_object_new_object();
@@ -219,7 +221,8 @@ rj_get(struct rj_ctx *c, struct json_object *o, const char *path, const char *k,
 		return NULL;
 	}
 	if (t == json_type_double) {
-		if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int)) {
+		if (!json_object_is_type(v, json_type_double) &&
+		    !json_object_is_type(v, json_type_int)) {
 			snprintf(c->err, c->errlen, "field %s%s: expected a number", path, k);
 			c->rc = -EINVAL;
 			return NULL;
@@ -342,7 +345,8 @@ rj_read_lat(struct rj_ctx *c, struct json_object *o, const char *path, struct io
 		errno = 0;
 		lo = strtoull(key, &end, 10);
 		if (!*key || *end || errno) {
-			snprintf(c->err, c->errlen, "field %s%s: bin key is not a number", sub, key);
+			snprintf(c->err, c->errlen, "field %s%s: bin key is not a number", sub,
+				 key);
 			c->rc = -EINVAL;
 			return;
 		}
@@ -357,8 +361,9 @@ rj_read_lat(struct rj_ctx *c, struct json_object *o, const char *path, struct io
 		}
 	}
 	if (h->count != s->n) {
-		snprintf(c->err, c->errlen, "field %sbins: counts add up to %" PRIu64 ", n is %" PRIu64,
-			 path, h->count, s->n);
+		snprintf(c->err, c->errlen,
+			 "field %sbins: counts add up to %" PRIu64 ", n is %" PRIu64, path,
+			 h->count, s->n);
 		c->rc = -EINVAL;
 		return;
 	}
@@ -450,6 +455,13 @@ iop_result_from_json(const char *text, struct iop_result *r, char *err, size_t e
 		r->cpu_tgt.sys = rj_get_dbl(&c, cpu, "cpu.", "target_sys");
 		r->target_measured = rj_get_bool(&c, cpu, "cpu.", "target_measured");
 		r->cpu_total = rj_get_dbl(&c, cpu, "cpu.", "total");
+		/* optional (added within schema /1): type-checked when present */
+		if (json_object_object_get_ex(cpu, "threads_usr", NULL)) {
+			r->cpu_threads.usr = rj_get_dbl(&c, cpu, "cpu.", "threads_usr");
+		}
+		if (json_object_object_get_ex(cpu, "threads_sys", NULL)) {
+			r->cpu_threads.sys = rj_get_dbl(&c, cpu, "cpu.", "threads_sys");
+		}
 	}
 	der = rj_get_obj(&c, o, "", "derived");
 	if (der) {
@@ -466,12 +478,14 @@ iop_result_from_json(const char *text, struct iop_result *r, char *err, size_t e
 	if (env) {
 		rj_get_str(&c, env, "env.", "commit", r->env.commit, sizeof(r->env.commit));
 		rj_get_str(&c, env, "env.", "kernel", r->env.kernel, sizeof(r->env.kernel));
-		rj_get_str(&c, env, "env.", "cpu_model", r->env.cpu_model, sizeof(r->env.cpu_model));
+		rj_get_str(&c, env, "env.", "cpu_model", r->env.cpu_model,
+			   sizeof(r->env.cpu_model));
 		r->env.nproc = rj_get_uint(&c, env, "env.", "nproc");
 		rj_get_str(&c, env, "env.", "pinning", r->env.pinning, sizeof(r->env.pinning));
 		rj_get_str(&c, env, "env.", "mode", mode, sizeof(mode));
 		if (!c.rc && strcmp(mode, "poll") && strcmp(mode, "interrupt")) {
-			snprintf(err, errlen, "field env.mode: '%s' is not poll or interrupt", mode);
+			snprintf(err, errlen, "field env.mode: '%s' is not poll or interrupt",
+				 mode);
 			c.rc = -EINVAL;
 		}
 		r->env.interrupt = !strcmp(mode, "interrupt");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Log-linear latency histogram: O(1) record, merge by adding buckets, percentiles at report time. */
+/* Log-linear latency histogram: O(1) record, exact merge by adding buckets, percentiles. */
 #ifndef IOPATH_HIST_H
 #define IOPATH_HIST_H
 
@@ -39,7 +39,7 @@ struct iop_hist {
 	uint64_t count;         /* values recorded */
 	uint64_t min;           /* UINT64_MAX while empty */
 	uint64_t max;
-	uint64_t sum;           /* exact sum of values (wraps only past 584 years of total latency) */
+	uint64_t sum;           /* exact sum (wraps only past 584 years of total latency) */
 	double sumsq;           /* sum of squares, for stdev */
 	uint64_t buckets[IOP_HIST_NR_BUCKETS];
 };

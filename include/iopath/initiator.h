@@ -57,8 +57,9 @@ struct iop_initiator_ops {
 	void *(*buf_alloc)(struct iop_queue *q, size_t len);
 	void (*buf_free)(struct iop_queue *q, void *buf, size_t len);
 
-	/** Submit one I/O. \return 0 queued (cb runs from a later poll), -EAGAIN no room (poll and
-	 * retry), other negative errno: the queue is broken. */
+	/** Submit one I/O. \return 0 accepted (cb runs from a later poll; an initiator may also
+	 * complete inline, running cb before submit returns, as local: does: the engine handles
+	 * both), -EAGAIN no room (poll and retry), other negative errno: the queue is broken. */
 	int (*submit)(struct iop_queue *q, struct iop_io *io);
 
 	/** Reap up to max completions, running callbacks; in interrupt mode may wait up to

@@ -11,7 +11,10 @@
  * iop_result_finalize() derives every rate, percentile and per-core figure from them.
  *
  * CPU is in "cores used" = CPU-seconds / wall-seconds of the measured window (ramp excluded).
- * Initiator = this process (for local: it includes the backend). Target = the target process,
+ * Initiator = this process (for local: it includes the backend). The engine's job threads are
+ * also measured alone (cpu_threads, getrusage RUSAGE_THREAD): cpu_ini minus cpu_threads is what
+ * the rest of the process (initiator helper threads, the control thread) used. Target = the
+ * target process,
  * measured from /proc/PID/stat by the caller (bench) and stored in cpu_tgt; target_measured says
  * whether it was. For local: there is no target: target_measured is false, target figures 0.
  *
@@ -26,12 +29,13 @@
  *              "bins":{"<bucket lo ns>": count, ...}},
  *   "read": {"ios","bytes","iops","bw_bytes","lat_ns":{...}}, "write": {...},
  *   "cpu": {"initiator_usr","initiator_sys","target_usr","target_sys","target_measured",
- *           "total"},
+ *           "total", "threads_usr", "threads_sys"},
  *   "derived": {"iops_per_core","iops_per_core_target","bw_per_core","cores_per_gbps"},
  *   "errors", "verify_errors", "error_msg",
  *   "env": {"commit","kernel","cpu_model","nproc","pinning","mode","hostname","time"}
  * }
- * Reading checks every field's type; unknown extra fields are ignored (forward compatible).
+ * Reading checks every field's type; unknown extra fields are ignored (forward compatible);
+ * cpu.threads_usr/sys (added later in /1) may be absent and then read as 0.
  */
 
 #include <stdbool.h>
@@ -101,6 +105,8 @@ struct iop_result {
 	struct iop_cpu_usage cpu_ini;
 	struct iop_cpu_usage cpu_tgt;
 	bool target_measured;
+	struct iop_cpu_usage cpu_threads; /* the engine's job threads alone (RUSAGE_THREAD, each
+					   * over its own window), summed; part of cpu_ini */
 	uint64_t errors;        /* I/Os completed with an error status or failed to submit */
 	uint64_t verify_errors; /* blocks whose content did not verify */
 	char error_msg[256];    /* first error seen, "" when none */

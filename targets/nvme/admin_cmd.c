@@ -219,6 +219,16 @@ admin_identify(struct iop_nvme_req *req)
 		off += admin_ns_desc(buf + off, IOP_NVME_NIDT_CSI, &csi, 1);
 		break;
 	}
+	case IOP_NVME_CNS_CSI_CTRLR:
+	case IOP_NVME_CNS_CSI_NS:
+		/* NVM command set specific structures: all zero means "no extra limits" (VSL,
+		 * WZSL, DMRL... = 0) and no extended LBA formats. Other command sets: none. */
+		if ((cmd->cdw11 >> 24) != IOP_NVME_CSI_NVM) {
+			st = GST(INVALID_FIELD);
+		} else if (cns == IOP_NVME_CNS_CSI_NS && !nvme_ns_get(c->ss, nsid)) {
+			st = GST(INVALID_NAMESPACE_OR_FORMAT);
+		}
+		break;
 	default:
 		st = GST(INVALID_FIELD);
 		break;

@@ -597,10 +597,12 @@ iop_nvme_host_bringup(const struct iop_nvme_host_ops *ops, void *ctx,
 	}
 	out->cc = cc;
 
-	id = calloc(1, IOP_NVME_IDENTIFY_SIZE);
+	/* page aligned: a PCIe transport can describe it with PRP1 alone */
+	id = aligned_alloc(4096, IOP_NVME_IDENTIFY_SIZE);
 	if (!id) {
 		return -ENOMEM;
 	}
+	memset(id, 0, IOP_NVME_IDENTIFY_SIZE);
 	iop_nvme_host_build_identify(&cmd, IOP_NVME_CNS_CTRLR, 0, 0);
 	rc = host_admin(&h, &cmd, id, IOP_NVME_IDENTIFY_SIZE, &st, NULL);
 	if (!rc && st) {

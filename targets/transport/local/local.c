@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* local: initiator: the engine straight on a backend, no transport (the baseline of every matrix). */
+/* local: initiator: the engine straight on a backend, no transport (every matrix's baseline). */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -50,7 +50,8 @@ local_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		return -EINVAL;
 	}
 	if (!cfg->backend || !*cfg->backend) {
-		IOP_ERR("local: needs a backend (--backend null:size=1G, malloc:size=1G, uring:path=F)");
+		IOP_ERR("local: needs a backend (--backend null:size=1G, malloc:size=1G, "
+			"uring:path=F)");
 		return -EINVAL;
 	}
 	if (cfg->opts && *cfg->opts) {
@@ -210,7 +211,7 @@ local_poll(struct iop_queue *q, unsigned int max, unsigned int timeout_us)
 
 static const struct iop_initiator_ops local_ops = {
 	.scheme = "local",
-	.help = "the engine directly on a backend (local: --backend SPEC): the no-transport baseline",
+	.help = "the engine directly on a backend (local: --backend SPEC), no transport",
 	.open = local_open,
 	.close = local_close,
 	.queue_open = local_queue_open,

@@ -356,7 +356,8 @@ conn_capsule(struct tgt_conn *c, const struct nvme_tcp_capsule_cmd *pdu)
 			  pdu, c->rx.bad_len, "in-capsule data above IOCCSZ");
 		return;
 	}
-	r = treq_get(c);
+	r = c->qp && iop_nvme_qpair_size(c->qp) && c->busy >= iop_nvme_qpair_size(c->qp) ? NULL
+									       : treq_get(c);
 	if (!r) {
 		/* The host ignored the queue size it negotiated. */
 		conn_term(c, NVME_TCP_FES_PDU_SEQUENCE_ERROR, 0, pdu, c->rx.bad_len,

@@ -19,6 +19,7 @@
 #include "iopath/option.h"
 #include "iopath/uri.h"
 #include "targets/transport/vhost_user/proto.h"
+#include "targets/transport/vhost_user/trace.h"
 #include "targets/virtio/driver.h"
 #include "targets/virtio/scsi.h"
 
@@ -57,6 +58,7 @@ struct vhuc {
 	unsigned int queue_size;
 	unsigned int lun;
 	bool read_only;
+	struct vhu_trace *trace;
 };
 
 struct vhuc_slot {
@@ -124,6 +126,7 @@ vhuc_call(struct vhuc *c, uint32_t req, const void *payload, uint32_t size, cons
 		memcpy(m->fds, fds, sizeof(int) * nfds);
 	}
 	m->nfds = nfds;
+	vhu_trace_msg(c->trace, 1, true, m);
 	rc = vhu_send(c->fd, m);
 	if (rc || (!has_reply && !ack)) {
 		free(m);
@@ -131,6 +134,7 @@ vhuc_call(struct vhuc *c, uint32_t req, const void *payload, uint32_t size, cons
 	}
 	rc = vhu_recv(c->fd, m);
 	if (!rc) {
+		vhu_trace_msg(c->trace, 1, false, m);
 		vhu_msg_close_fds(m);
 		if (m->hdr.request != req || !(m->hdr.flags & VHU_FLAG_REPLY)) {
 			IOP_ERR("vhost-user: reply to %s is %s", vhu_request_name(req),
@@ -384,6 +388,15 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	c->interrupt = cfg->interrupt;
 	c->queue_size = (unsigned int)o.queue_size;
 	c->lun = cfg->nsid ? cfg->nsid - 1 : (unsigned int)o.lun;
+	if (cfg->trace_path) {
+		rc = vhu_trace_open(cfg->trace_path, &c->trace);
+		if (rc) {
+			IOP_ERR("%s: %s", cfg->trace_path, strerror(-rc));
+			pthread_mutex_destroy(&c->lock);
+			free(c);
+			return rc;
+		}
+	}
 	c->fd = vhuc_connect(u.path);
 	if (c->fd < 0) {
 		rc = c->fd;
@@ -547,6 +560,7 @@ vhuc_close(struct iop_initiator *ini)
 		close(c->memfd);
 	}
 	pthread_mutex_destroy(&c->lock);
+	vhu_trace_close(c->trace);
 	free(c);
 }
 

@@ -150,5 +150,6 @@ const struct vhu_class vhu_blk_class = {
 	.config = vhu_blk_config,
 	.max_vrings = vhu_blk_max_vrings,
 	.req_size = sizeof(struct vhu_blk_req),
+	.config_space = true,
 	.process = vhu_blk_process,
 };

@@ -19,11 +19,14 @@ vhu_offered_features(struct vhu_tgt *t)
 	       (1ull << VHU_F_PROTOCOL_FEATURES);
 }
 
+/* CONFIG only where the front end takes the config space from us (blk); QEMU builds the
+ * virtio-scsi config itself and warns about a back end offering it. */
 static uint64_t
-vhu_offered_protocol(void)
+vhu_offered_protocol(struct vhu_tgt *t)
 {
 	return (1ull << VHU_PROTOCOL_F_MQ) | (1ull << VHU_PROTOCOL_F_REPLY_ACK) |
-	       (1ull << VHU_PROTOCOL_F_CONFIG) | (1ull << VHU_PROTOCOL_F_RESET_DEVICE);
+	       (t->cls->config_space ? 1ull << VHU_PROTOCOL_F_CONFIG : 0) |
+	       (1ull << VHU_PROTOCOL_F_RESET_DEVICE);
 }
 
 void *
@@ -349,6 +352,7 @@ vhu_reply(struct vhu_conn *c, struct vhu_msg *m, uint32_t size)
 	m->hdr.flags = VHU_FLAG_VERSION | VHU_FLAG_REPLY;
 	m->hdr.size = size;
 	m->nfds = 0;
+	vhu_trace_msg(c->tgt->trace, c->id, false, m);
 	rc = vhu_send(c->fd, m);
 	if (rc) {
 		IOP_ERR("conn %u: cannot send reply: %s", c->id, strerror(-rc));
@@ -361,6 +365,32 @@ vhu_reply_u64(struct vhu_conn *c, struct vhu_msg *m, uint64_t v)
 {
 	m->p.u64 = v;
 	vhu_reply(c, m, sizeof(uint64_t));
+}
+
+static int
+vhu_get_config(struct vhu_conn *c, struct vhu_msg *m)
+{
+	struct vhu_tgt *t = c->tgt;
+	struct vhu_config *cf = &m->p.cfg;
+	uint8_t cfg[VHU_MAX_CONFIG];
+	size_t len;
+
+	if (!(c->proto_features & (1ull << VHU_PROTOCOL_F_CONFIG))) {
+		IOP_ERR("conn %u: GET_CONFIG without the CONFIG protocol feature", c->id);
+		return -EPROTO;
+	}
+	len = t->cls->config(t, cfg, sizeof(cfg));
+	if (m->hdr.size < 12 || cf->size > VHU_MAX_CONFIG || cf->offset > len ||
+	    cf->size > len - cf->offset) {
+		IOP_ERR("conn %u: GET_CONFIG offset %u size %u (config is %zu bytes)", c->id,
+			cf->offset, cf->size, len);
+		cf->size = 0;
+		vhu_reply(c, m, 12);
+		return 1;
+	}
+	memcpy(cf->data, cfg + cf->offset, cf->size);
+	vhu_reply(c, m, 12 + cf->size);
+	return 1;
 }
 
 /* \return 1 when the message got its own reply, 0 when not, negative errno on failure. */
@@ -384,10 +414,10 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 		c->features = m->p.u64;
 		return 0;
 	case VHU_GET_PROTOCOL_FEATURES:
-		vhu_reply_u64(c, m, vhu_offered_protocol());
+		vhu_reply_u64(c, m, vhu_offered_protocol(t));
 		return 1;
 	case VHU_SET_PROTOCOL_FEATURES:
-		if (m->hdr.size != 8 || (m->p.u64 & ~vhu_offered_protocol())) {
+		if (m->hdr.size != 8 || (m->p.u64 & ~vhu_offered_protocol(t))) {
 			return -EINVAL;
 		}
 		c->proto_features = m->p.u64;
@@ -503,23 +533,8 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 		}
 		vr->enabled = m->p.state.num;
 		return 0;
-	case VHU_GET_CONFIG: {
-		uint8_t cfg[VHU_MAX_CONFIG];
-		size_t len = t->cls->config(t, cfg, sizeof(cfg));
-		struct vhu_config *cf = &m->p.cfg;
-
-		if (m->hdr.size < 12 || cf->size > VHU_MAX_CONFIG || cf->offset > len ||
-		    cf->size > len - cf->offset) {
-			IOP_ERR("conn %u: GET_CONFIG offset %u size %u (config is %zu bytes)", c->id,
-				cf->offset, cf->size, len);
-			cf->size = 0;
-			vhu_reply(c, m, 12);
-			return 1;
-		}
-		memcpy(cf->data, cfg + cf->offset, cf->size);
-		vhu_reply(c, m, 12 + cf->size);
-		return 1;
-	}
+	case VHU_GET_CONFIG:
+		return vhu_get_config(c, m);
 	case VHU_SET_CONFIG:
 		/* Only blk's wce is writable in principle; the cache mode is the backend's. */
 		return m->hdr.size >= 12 ? 0 : -EINVAL;

@@ -10,6 +10,7 @@
 #include "iopath/reactor.h"
 #include "iopath/target.h"
 #include "targets/transport/vhost_user/proto.h"
+#include "targets/transport/vhost_user/trace.h"
 #include "targets/virtio/blk.h"
 #include "targets/virtio/mem.h"
 #include "targets/virtio/scsi.h"
@@ -66,6 +67,7 @@ struct vhu_class {
 	/** Number of vrings a front end may use. */
 	unsigned int (*max_vrings)(struct vhu_tgt *t);
 	size_t req_size;
+	bool config_space;        /* offer VHOST_USER_PROTOCOL_F_CONFIG */
 	/** Pop and start requests of vr (reactor thread). \return requests handled. */
 	int (*process)(struct vhu_conn *c, struct vhu_vring *vr);
 	/** Optional: ring vr just started (event queue bookkeeping). */
@@ -112,6 +114,7 @@ struct vhu_tgt {
 	char ctl_path[120];
 	int lfd;
 	int ctlfd;
+	struct vhu_trace *trace;  /* --trace FILE, or NULL */
 	bool interrupt;
 	bool read_only;
 	unsigned int queues;      /* request queues (blk: all vrings; scsi: vrings - 2) */

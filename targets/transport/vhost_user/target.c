@@ -158,6 +158,7 @@ vhu_conn_readable(void *arg, uint32_t events)
 	}
 	rc = vhu_recv(c->fd, m);
 	if (!rc) {
+		vhu_trace_msg(c->tgt->trace, c->id, true, m);
 		rc = vhu_conn_message(c, m);
 		if (rc) {
 			IOP_ERR("vhost-user: closing front end %u after %s: %s", c->id,
@@ -168,6 +169,7 @@ vhu_conn_readable(void *arg, uint32_t events)
 	}
 	free(m);
 	if (rc) {
+		vhu_trace_event(c->tgt->trace, c->id, rc == -EPIPE ? "eof" : "close", strerror(-rc));
 		vhu_conn_teardown(c);
 	}
 }
@@ -219,6 +221,7 @@ vhu_accept(struct vhu_tgt *t)
 	}
 	c->th = &t->th[t->next_thread++ % t->nthreads];
 	IOP_NOTICE("vhost-user: front end %u connected on %s", c->id, t->path);
+	vhu_trace_event(t->trace, c->id, "connect", t->path);
 	if (iop_reactor_call(c->th->r, vhu_conn_attach, c)) {
 		close(fd);
 		free(c);
@@ -501,6 +504,13 @@ vhu_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 	}
 	t->nr_slots = cfg->nr_backends;
 	*out = &t->base;
+	if (cfg->trace_path) {
+		rc = vhu_trace_open(cfg->trace_path, &t->trace);
+		if (rc) {
+			IOP_ERR("%s: %s", cfg->trace_path, strerror(-rc));
+			goto fail;
+		}
+	}
 	rc = t->cls->init(t);
 	if (rc) {
 		goto fail;
@@ -638,6 +648,7 @@ vhu_destroy(struct iop_target *base)
 		free(t->old_luns[s]);
 	}
 	t->cls->fini(t);
+	vhu_trace_close(t->trace);
 	free(t);
 }
 

@@ -243,6 +243,8 @@ test_time_and_ramp(void)
 	CU_ASSERT_EQUAL(g_r->runtime_ns, 200000000ull);
 	CU_ASSERT(g_r->ios > 100);
 	CU_ASSERT(g_r->cpu_ini.usr + g_r->cpu_ini.sys > 0.0);
+	CU_ASSERT(g_r->cpu_threads.usr + g_r->cpu_threads.sys > 0.0);
+	CU_ASSERT(g_r->cpu_threads.usr + g_r->cpu_threads.sys < 1.1); /* one thread */
 	/* Test2: ramp time is excluded from the window and the counts */
 	CU_ASSERT_EQUAL_FATAL(run("", "rw=randread,ramp_time=150ms,runtime=100ms,time_based",
 				  NULL), 0);

@@ -274,7 +274,8 @@ test_jobfile_errors(void)
 		struct iop_job *jobs = NULL;
 		unsigned int nr = 0;
 		char err[256] = "";
-		int rc = iop_jobfile_parse(bad[i].text, "t.fio", NULL, &jobs, &nr, err, sizeof(err));
+		int rc = iop_jobfile_parse(bad[i].text, "t.fio", NULL, &jobs, &nr, err,
+					   sizeof(err));
 
 		CU_ASSERT_EQUAL(rc, -EINVAL);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i].msg));
@@ -323,5 +324,5 @@ test_copy(void)
 
 IOP_UT_MAIN("job", IOP_UT(test_defaults), IOP_UT(test_cli_options), IOP_UT(test_fio_names),
 	    IOP_UT(test_bad_options), IOP_UT(test_validate), IOP_UT(test_jobfile),
-	    IOP_UT(test_jobfile_no_sections), IOP_UT(test_jobfile_errors), IOP_UT(test_jobfile_load),
-	    IOP_UT(test_copy))
+	    IOP_UT(test_jobfile_no_sections), IOP_UT(test_jobfile_errors),
+	    IOP_UT(test_jobfile_load), IOP_UT(test_copy))

@@ -49,6 +49,8 @@ make_result(void)
 	r->cpu_tgt.usr = 0.5;
 	r->cpu_tgt.sys = 0.25;
 	r->target_measured = true;
+	r->cpu_threads.usr = 0.625;
+	r->cpu_threads.sys = 0.0625;
 	r->errors = 2;
 	r->verify_errors = 1;
 	snprintf(r->error_msg, sizeof(r->error_msg), "verify: bad crc32c at offset 4096");
@@ -143,6 +145,8 @@ test_round_trip(void)
 	CU_ASSERT_DOUBLE_EQUAL(b->cpu_tgt.usr, a->cpu_tgt.usr, 1e-12);
 	CU_ASSERT_DOUBLE_EQUAL(b->cpu_tgt.sys, a->cpu_tgt.sys, 1e-12);
 	CU_ASSERT_EQUAL(b->target_measured, a->target_measured);
+	CU_ASSERT_DOUBLE_EQUAL(b->cpu_threads.usr, a->cpu_threads.usr, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(b->cpu_threads.sys, a->cpu_threads.sys, 1e-12);
 	CU_ASSERT_DOUBLE_EQUAL(b->cpu_total, a->cpu_total, 1e-12);
 	CU_ASSERT_DOUBLE_EQUAL(b->iops_per_core, a->iops_per_core, 1e-6 * a->iops_per_core);
 	CU_ASSERT_DOUBLE_EQUAL(b->iops_per_core_target, a->iops_per_core_target,
@@ -221,6 +225,7 @@ test_type_checks(void)
 		{"\"initiator_usr\": 0.75", "\"initiator_usr\": \"fast\"", "cpu.initiator_usr"},
 		{"\"nproc\": 2", "\"nproc\": -2", "env.nproc: must not be negative"},
 		{"\"endpoint\": {", "\"endpoint\": [], \"x\": {", "endpoint: expected object"},
+		{"\"threads_usr\": 0.625", "\"threads_usr\": true", "cpu.threads_usr"},
 		/* Test2: missing field */
 		{"\"numjobs\": 3,", "", "missing field job.numjobs"},
 		/* Test3: wrong schema */
@@ -247,6 +252,26 @@ test_type_checks(void)
 		}
 		free(t);
 	}
+	free(text);
+	free(a);
+	free(b);
+}
+
+static void
+test_optional_fields(void)
+{
+	struct iop_result *a = make_result(), *b = malloc(sizeof(*b));
+	char err[256] = "", *text = iop_result_to_json(a), *t1, *t2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	/* a file written before cpu.threads_* existed still reads (as 0) */
+	t1 = subst(text, "\"threads_usr\": 0.625,", "");
+	t2 = subst(t1, "\"threads_sys\": 0.0625", "\"unknown_future_field\": 1");
+	CU_ASSERT_EQUAL(iop_result_from_json(t2, b, err, sizeof(err)), 0);
+	CU_ASSERT_DOUBLE_EQUAL(b->cpu_threads.usr, 0.0, 0);
+	CU_ASSERT_DOUBLE_EQUAL(b->cpu_threads.sys, 0.0, 0);
+	free(t1);
+	free(t2);
 	free(text);
 	free(a);
 	free(b);
@@ -319,4 +344,5 @@ test_env(void)
 }
 
 IOP_UT_MAIN("result", IOP_UT(test_round_trip), IOP_UT(test_derived), IOP_UT(test_type_checks),
+	    IOP_UT(test_optional_fields),
 	    IOP_UT(test_files), IOP_UT(test_env))

@@ -105,6 +105,20 @@ test_identify_ns(void)
 	CU_ASSERT_EQUAL(p[0], 0);
 	CU_ASSERT_EQUAL(UT_SC(identify(&e, IOP_NVME_CNS_NS_DESC_LIST, 3)),
 			IOP_NVME_SC_INVALID_NAMESPACE_OR_FORMAT);
+	/* NVM command set specific controller / namespace: zero-filled; other CSI refused */
+	CU_ASSERT_EQUAL(identify(&e, IOP_NVME_CNS_CSI_CTRLR, 0), 0);
+	CU_ASSERT_EQUAL(g_buf[0], 0);
+	CU_ASSERT_EQUAL(identify(&e, IOP_NVME_CNS_CSI_NS, 1), 0);
+	CU_ASSERT_EQUAL(UT_SC(identify(&e, IOP_NVME_CNS_CSI_NS, 4)),
+			IOP_NVME_SC_INVALID_NAMESPACE_OR_FORMAT);
+	{
+		struct iop_nvme_cmd cmd;
+
+		iop_nvme_host_build_identify(&cmd, IOP_NVME_CNS_CSI_CTRLR, 0, 0);
+		cmd.cdw11 = 2u << 24;   /* zoned */
+		CU_ASSERT_EQUAL(UT_SC(ut_cmd(e.pg, e.admin.qp, &cmd, g_buf, 4096, NULL)),
+				IOP_NVME_SC_INVALID_FIELD);
+	}
 	/* unsupported CNS */
 	CU_ASSERT_EQUAL(UT_SC(identify(&e, 0x1f, 0)), IOP_NVME_SC_INVALID_FIELD);
 	ut_env_fini(&e);

@@ -281,5 +281,64 @@ test_sqhd(void)
 	ut_env_fini(&e);
 }
 
-IOP_UT_MAIN("nvme_io", IOP_UT(test_read_write), IOP_UT(test_flush_zeroes_dsm),
+/* The tree's malloc backend (both completion modes) behind the core: data round trip. */
+static void
+test_malloc_backend(void)
+{
+	static const char *const specs[] = {"malloc:size=1M,bs=4096,completion=inline",
+					    "malloc:size=1M,bs=4096,completion=poll"};
+
+	for (size_t s = 0; s < IOP_ARRAY_SIZE(specs); s++) {
+		struct iop_nvme_tgt *tgt;
+		struct iop_nvme_subsys *ss;
+		struct iop_backend *be;
+		struct iop_nvme_pg *pg;
+		struct ut_qp a = {0}, q = {0};
+		struct iop_nvme_cmd cmd;
+		struct iop_nvme_cpl cpl;
+		char err[256];
+
+		CU_ASSERT_EQUAL_FATAL(iop_backend_open(specs[s], &be, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL_FATAL(iop_nvme_tgt_create(NULL, &tgt), 0);
+		CU_ASSERT_EQUAL(iop_nvme_subsys_create(tgt, UT_NQN, NULL, NULL, &ss), 0);
+		iop_nvme_subsys_allow_any_host(ss, true);
+		CU_ASSERT_EQUAL(iop_nvme_subsys_add_ns(ss, be, 1, NULL), 0);
+		CU_ASSERT_EQUAL(iop_nvme_pg_create(tgt, 0, &pg), 0);
+		CU_ASSERT_EQUAL(iop_nvme_qpair_create(pg, IOP_NVMF_TRTYPE_TCP, &ut_qp_ops, &a, &a.qp),
+				0);
+		CU_ASSERT_EQUAL(ut_connect(pg, a.qp, 0, 31, 0xffff, UT_NQN, UT_HOST, 0, &cpl), 0);
+		CU_ASSERT_EQUAL(ut_prop_set(pg, a.qp, IOP_NVME_REG_CC, UT_CC_ENABLE), 0);
+		CU_ASSERT_EQUAL(iop_nvme_qpair_create(pg, IOP_NVMF_TRTYPE_TCP, &ut_qp_ops, &q, &q.qp),
+				0);
+		CU_ASSERT_EQUAL(ut_connect(pg, q.qp, 1, 63, (uint16_t)cpl.cdw0, UT_NQN, UT_HOST, 0,
+					   NULL), 0);
+		fill(g_wbuf, 65536, (unsigned int)s + 11);
+		rw_cmd(&cmd, IOP_NVME_OPC_WRITE, 1, 17, 16);
+		CU_ASSERT_EQUAL(ut_cmd(pg, q.qp, &cmd, g_wbuf, 65536, NULL), 0);
+		memset(g_rbuf, 0, 65536);
+		rw_cmd(&cmd, IOP_NVME_OPC_READ, 1, 17, 16);
+		CU_ASSERT_EQUAL(ut_cmd(pg, q.qp, &cmd, g_rbuf, 65536, NULL), 0);
+		CU_ASSERT_EQUAL(memcmp(g_rbuf, g_wbuf, 65536), 0);
+		rw_cmd(&cmd, IOP_NVME_OPC_WRITE_ZEROES, 1, 18, 2);
+		CU_ASSERT_EQUAL(ut_cmd(pg, q.qp, &cmd, NULL, 0, NULL), 0);
+		rw_cmd(&cmd, IOP_NVME_OPC_READ, 1, 17, 4);
+		CU_ASSERT_EQUAL(ut_cmd(pg, q.qp, &cmd, g_rbuf, 16384, NULL), 0);
+		CU_ASSERT_EQUAL(memcmp(g_rbuf, g_wbuf, 4096), 0);
+		CU_ASSERT_EQUAL(g_rbuf[4096], 0);
+		CU_ASSERT_EQUAL(g_rbuf[3 * 4096 - 1], 0);
+		CU_ASSERT_EQUAL(memcmp(g_rbuf + 3 * 4096, g_wbuf + 3 * 4096, 4096), 0);
+		rw_cmd(&cmd, IOP_NVME_OPC_READ, 1, 256, 1);  /* 1 MiB / 4 KiB = 256 blocks */
+		CU_ASSERT_EQUAL(UT_SC(ut_cmd(pg, q.qp, &cmd, g_rbuf, 4096, NULL)),
+				IOP_NVME_SC_LBA_OUT_OF_RANGE);
+		iop_nvme_qpair_stop(q.qp);
+		iop_nvme_qpair_destroy(q.qp);
+		iop_nvme_qpair_stop(a.qp);
+		iop_nvme_qpair_destroy(a.qp);
+		iop_nvme_pg_destroy(pg);
+		iop_nvme_tgt_destroy(tgt);
+		iop_backend_close(be);
+	}
+}
+
+IOP_UT_MAIN("nvme_io", IOP_UT(test_malloc_backend), IOP_UT(test_read_write), IOP_UT(test_flush_zeroes_dsm),
 	    IOP_UT(test_errors), IOP_UT(test_busy_and_inline), IOP_UT(test_sqhd))

@@ -1,0 +1,961 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vfio-user initiator: plays the VMM and the NVMe PCIe driver (memfd DMA, doorbells, MSI-X). */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "iopath/initiator.h"
+#include "iopath/log.h"
+#include "iopath/nvme.h"
+#include "iopath/nvme_host.h"
+#include "iopath/uri.h"
+#include "iopath/util.h"
+#include "vfu_internal.h"
+
+/*
+ * Bring-up: VERSION -> DEVICE_GET_INFO -> region info (config, BAR0 with its sparse doorbell
+ * area + fd, BAR4) -> DEVICE_RESET -> DMA_MAP of the whole memfd arena -> config space (memory
+ * + bus master, MSI-X enable in interrupt mode) -> SET_IRQS (one eventfd per vector) ->
+ * GET_REGION_IO_FDS (doorbell kick eventfd, interrupt mode) -> NVMe bring-up of the host core
+ * (CC.EN=0, AQA/ASQ/ACQ, CC.EN=1, Identify, Number of Queues) over REGION_READ/WRITE.
+ * I/O: SQE into the SQ in the arena, SQ tail doorbell written through the mmapped page (plus an
+ * eventfd kick in interrupt mode); completions by phase-bit polling of the CQ, or after the
+ * queue's MSI-X eventfd fired.
+ */
+#define INI_IOVA_BASE   0x100000000ull
+#define INI_MEM_DEFAULT (256ull << 20)
+#define INI_ADMIN_QSIZE 32u
+#define INI_ADMIN_BUF   (64u * 1024u)
+#define INI_MAX_IO      (1u << 20)    /* one PRP list page covers 2 MiB; keep 1 MiB */
+#define INI_TIMEOUT_NS  10000000000ull
+#define PG              4096ull
+
+struct vfu_ini;
+
+struct vfu_iq {
+	struct iop_queue base;
+	struct vfu_ini *ini;
+	uint16_t qid;
+	uint32_t qsize;
+	struct iop_nvme_cmd *sq;
+	struct iop_nvme_cpl *cq;
+	uint32_t sq_tail;
+	uint32_t cq_head;
+	uint8_t phase;
+	volatile uint32_t *sq_db;
+	volatile uint32_t *cq_db;
+	struct iop_nvme_hq hq;
+	uint8_t *prp;              /* one PRP list page per slot */
+	uint16_t *prp_free;        /* stack of free PRP page indexes */
+	uint32_t prp_nfree;
+	int efd;                   /* MSI-X vector eventfd (interrupt mode) */
+	bool broken;
+};
+
+struct vfu_ini {
+	struct iop_initiator base;
+	struct vfu_client cl;
+	struct vfu_trace trace;
+	bool tracing;
+	bool interrupt;
+	struct vfu_hostmem mem;
+	uint8_t *bar0_map;         /* mmap of the BAR0 fd (sparse doorbell area usable) */
+	size_t bar0_map_len;
+	volatile uint32_t *db;     /* doorbell base (BAR0 + 0x1000) */
+	uint32_t dstrd;
+	int kick_fd;               /* ioeventfd of the doorbells, -1 when none */
+	uint32_t nvec;
+	int vec_fd[VFU_MAX_VECTORS];
+	struct vfu_iq admin;
+	void *admin_buf;
+	pthread_mutex_t admin_lock;
+	struct iop_nvme_host_ctrlr nc;
+	struct vfu_iq *queues[VFU_MAX_VECTORS];
+};
+
+/* ---- registers ---- */
+
+static int
+ini_reg_read(void *ctx, uint32_t off, unsigned int size, uint64_t *val)
+{
+	struct vfu_ini *v = ctx;
+
+	*val = 0;
+	return vfu_client_region_read(&v->cl, VFIO_PCI_BAR0_REGION_INDEX, off, val, size);
+}
+
+static int
+ini_reg_write(void *ctx, uint32_t off, unsigned int size, uint64_t val)
+{
+	struct vfu_ini *v = ctx;
+
+	return vfu_client_region_write(&v->cl, VFIO_PCI_BAR0_REGION_INDEX, off, &val, size);
+}
+
+static volatile uint32_t *
+ini_db(struct vfu_ini *v, uint16_t qid, bool cq)
+{
+	return v->db + ((2u * qid + (cq ? 1u : 0u)) << v->dstrd);
+}
+
+static void
+ini_kick(struct vfu_ini *v)
+{
+	uint64_t one = 1;
+
+	if (v->kick_fd >= 0 && write(v->kick_fd, &one, sizeof(one)) < 0) {
+		IOP_ERR_RATELIMIT("vfio-user: doorbell kick failed: %s", strerror(errno));
+	}
+}
+
+/* ---- PRPs ---- */
+
+/* Fill PRP1/PRP2 for [iova, iova+len) using list page `list` (iova list_iova) when needed. */
+static int
+ini_build_prps(struct iop_nvme_cmd *cmd, uint64_t iova, uint64_t len, uint64_t *list,
+	       uint64_t list_iova, bool *used_list)
+{
+	uint64_t first = PG - (iova & (PG - 1));
+	uint64_t rest, n;
+
+	*used_list = false;
+	cmd->dptr.prp.prp1 = iova;
+	cmd->dptr.prp.prp2 = 0;
+	if (len <= first) {
+		return 0;
+	}
+	rest = len - first;
+	if (rest <= PG) {
+		cmd->dptr.prp.prp2 = iova + first;
+		return 0;
+	}
+	n = (rest + PG - 1) / PG;
+	if (n > PG / 8 || !list) {
+		return -EINVAL;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		list[i] = iova + first + i * PG;
+	}
+	cmd->dptr.prp.prp2 = list_iova;
+	*used_list = true;
+	return 0;
+}
+
+/* ---- queues ---- */
+
+static int
+ini_queue_mem(struct vfu_ini *v, struct vfu_iq *q, uint16_t qid, uint32_t qsize, unsigned int slots)
+{
+	memset(q, 0, sizeof(*q));
+	q->ini = v;
+	q->base.ini = &v->base;
+	q->qid = qid;
+	q->qsize = qsize;
+	q->phase = 1;
+	q->efd = qid < v->nvec ? v->vec_fd[qid] : -1;
+	q->sq = vfu_hostmem_alloc(&v->mem, (size_t)qsize * sizeof(*q->sq));
+	q->cq = vfu_hostmem_alloc(&v->mem, (size_t)qsize * sizeof(*q->cq));
+	if (!q->sq || !q->cq) {
+		return -ENOMEM;
+	}
+	q->sq_db = ini_db(v, qid, false);
+	q->cq_db = ini_db(v, qid, true);
+	if (slots) {
+		q->prp = vfu_hostmem_alloc(&v->mem, (size_t)slots * PG);
+		q->prp_free = calloc(slots, sizeof(*q->prp_free));
+		if (!q->prp || !q->prp_free) {
+			return -ENOMEM;
+		}
+		for (unsigned int i = 0; i < slots; i++) {
+			q->prp_free[q->prp_nfree++] = (uint16_t)i;
+		}
+	}
+	return 0;
+}
+
+static void
+ini_queue_mem_free(struct vfu_ini *v, struct vfu_iq *q, unsigned int slots)
+{
+	vfu_hostmem_free(&v->mem, q->sq, (size_t)q->qsize * sizeof(*q->sq));
+	vfu_hostmem_free(&v->mem, q->cq, (size_t)q->qsize * sizeof(*q->cq));
+	vfu_hostmem_free(&v->mem, q->prp, (size_t)slots * PG);
+	free(q->prp_free);
+	q->sq = NULL;
+	q->cq = NULL;
+	q->prp = NULL;
+	q->prp_free = NULL;
+}
+
+static void
+ini_sq_push(struct vfu_iq *q, const struct iop_nvme_cmd *cmd)
+{
+	memcpy(&q->sq[q->sq_tail], cmd, sizeof(*cmd));
+	if (++q->sq_tail == q->qsize) {
+		q->sq_tail = 0;
+	}
+	__atomic_store_n(q->sq_db, q->sq_tail, __ATOMIC_RELEASE);
+	if (q->ini->interrupt) {
+		ini_kick(q->ini);
+	}
+}
+
+/* Next CQE if its phase says it is new; advances the head (doorbell written by the caller). */
+static bool
+ini_cq_pop(struct vfu_iq *q, struct iop_nvme_cpl *out)
+{
+	struct iop_nvme_cpl *e = &q->cq[q->cq_head];
+	uint16_t st = __atomic_load_n(&e->status, __ATOMIC_ACQUIRE);
+
+	if ((st & 1) != q->phase) {
+		return false;
+	}
+	memcpy(out, e, sizeof(*out));
+	out->status = st;
+	if (++q->cq_head == q->qsize) {
+		q->cq_head = 0;
+		q->phase ^= 1;
+	}
+	return true;
+}
+
+/* ---- admin ---- */
+
+static int
+ini_admin(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len, struct iop_nvme_cpl *cpl)
+{
+	struct vfu_ini *v = ctx;
+	struct vfu_iq *q = &v->admin;
+	uint64_t t0, buf_iova = vfu_hostmem_iova(&v->mem, v->admin_buf, INI_ADMIN_BUF);
+	uint64_t *list = (uint64_t *)((uint8_t *)v->admin_buf + INI_ADMIN_BUF - PG);
+	bool used;
+	int rc = 0;
+
+	if (len > INI_ADMIN_BUF - PG) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&v->admin_lock);
+	if (len) {
+		if ((cmd->opc & 3) == IOP_NVME_XFER_H2C) {
+			memcpy(v->admin_buf, data, len);
+		}
+		ini_build_prps(cmd, buf_iova, len, list, buf_iova + INI_ADMIN_BUF - PG, &used);
+	}
+	ini_sq_push(q, cmd);
+	t0 = iop_now_ns();
+	for (;;) {
+		if (ini_cq_pop(q, cpl)) {
+			__atomic_store_n(q->cq_db, q->cq_head, __ATOMIC_RELEASE);
+			if (cpl->cid != cmd->cid) {
+				IOP_ERR("vfio-user: admin CQE cid %u, expected %u", cpl->cid, cmd->cid);
+				rc = -EPROTO;
+				break;
+			}
+			cpl->status >>= 1;
+			if (len && (cmd->opc & 3) == IOP_NVME_XFER_C2H && cpl->status == 0) {
+				memcpy(data, v->admin_buf, len);
+			}
+			break;
+		}
+		if (iop_now_ns() - t0 > INI_TIMEOUT_NS) {
+			IOP_ERR("vfio-user: admin command 0x%02x timed out", cmd->opc);
+			rc = -ETIMEDOUT;
+			break;
+		}
+		usleep(2);
+	}
+	pthread_mutex_unlock(&v->admin_lock);
+	return rc;
+}
+
+static uint16_t g_ini_admin_cid;
+
+static int
+ini_admin_simple(struct vfu_ini *v, struct iop_nvme_cmd *cmd)
+{
+	struct iop_nvme_cpl cpl;
+	int rc;
+
+	cmd->cid = __atomic_fetch_add(&g_ini_admin_cid, 1, __ATOMIC_RELAXED) | 0x8000;
+	rc = ini_admin(v, cmd, NULL, 0, &cpl);
+	if (rc) {
+		return rc;
+	}
+	if (cpl.status) {
+		IOP_ERR("vfio-user: admin %s failed: %s", iop_nvme_opc_str(cmd->opc, true),
+			iop_nvme_status_str(cpl.status));
+		return iop_nvme_status_to_errno(cpl.status);
+	}
+	return 0;
+}
+
+static int
+ini_setup_admin(void *ctx, uint16_t qsize)
+{
+	struct vfu_ini *v = ctx;
+	struct vfu_iq *q = &v->admin;
+	uint32_t aqa;
+	int rc;
+
+	if (q->sq) {
+		ini_queue_mem_free(v, q, 0);
+	}
+	rc = ini_queue_mem(v, q, 0, qsize, 0);
+	if (rc) {
+		return rc;
+	}
+	aqa = (uint32_t)(qsize - 1) | ((uint32_t)(qsize - 1) << 16);
+	rc = ini_reg_write(v, IOP_NVME_REG_AQA, 4, aqa);
+	rc = rc ? rc : ini_reg_write(v, IOP_NVME_REG_ASQ, 8,
+				     vfu_hostmem_iova(&v->mem, q->sq, (size_t)qsize * 64));
+	rc = rc ? rc : ini_reg_write(v, IOP_NVME_REG_ACQ, 8,
+				     vfu_hostmem_iova(&v->mem, q->cq, (size_t)qsize * 16));
+	return rc;
+}
+
+static const struct iop_nvme_host_ops ini_host_ops = {
+	.admin = ini_admin,
+	.reg_read = ini_reg_read,
+	.reg_write = ini_reg_write,
+	.setup_admin_queue = ini_setup_admin,
+};
+
+/* ---- device setup (the VMM part) ---- */
+
+static int
+ini_region_info(struct vfu_ini *v, uint32_t index, uint8_t *buf, uint32_t buflen, int *fd)
+{
+	struct vfio_user_region_info req = {.argsz = sizeof(req), .index = index};
+	int rc;
+
+	*fd = -1;
+	for (int pass = 0; pass < 2; pass++) {
+		const struct vfio_user_region_info *r;
+
+		rc = vfu_client_call(&v->cl, VFIO_USER_DEVICE_GET_REGION_INFO, &req, sizeof(req),
+				     NULL, 0, NULL, 0);
+		if (rc) {
+			return rc;
+		}
+		r = (const void *)v->cl.msg.payload;
+		if (v->cl.msg.len < sizeof(*r) || r->index != index) {
+			return -EPROTO;
+		}
+		if (r->argsz > req.argsz && pass == 0) {
+			if (r->argsz > buflen) {
+				return -EPROTO;
+			}
+			req.argsz = r->argsz; /* ask again with room for the capabilities */
+			continue;
+		}
+		if (v->cl.msg.len > buflen) {
+			return -EPROTO;
+		}
+		memcpy(buf, v->cl.msg.payload, v->cl.msg.len);
+		if (v->cl.msg.nfds) {
+			*fd = v->cl.msg.fds[0];
+			v->cl.msg.fds[0] = -1;
+		}
+		return 0;
+	}
+	return -EPROTO;
+}
+
+/* Map the sparse doorbell area of BAR0. */
+static int
+ini_map_bar0(struct vfu_ini *v)
+{
+	uint8_t buf[256];
+	const struct vfio_user_region_info *r = (const void *)buf;
+	const struct vfio_info_cap_header *cap;
+	const struct vfio_region_info_cap_sparse_mmap *sp;
+	uint64_t area_off = 0, area_size = 0;
+	int fd, rc;
+
+	rc = ini_region_info(v, VFIO_PCI_BAR0_REGION_INDEX, buf, sizeof(buf), &fd);
+	if (rc) {
+		return rc;
+	}
+	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP) || fd < 0 ||
+	    !(r->flags & VFIO_REGION_INFO_FLAG_CAPS) || r->cap_offset < sizeof(*r) ||
+	    r->cap_offset + sizeof(*cap) + 8 > r->argsz || r->argsz > sizeof(buf)) {
+		IOP_ERR("vfio-user: BAR0 offers no mappable doorbell area");
+		rc = -EPROTO;
+		goto out;
+	}
+	cap = (const void *)(buf + r->cap_offset);
+	if (cap->id != VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
+		rc = -EPROTO;
+		goto out;
+	}
+	sp = (const void *)cap;
+	for (uint32_t i = 0; i < sp->nr_areas; i++) {
+		if (r->cap_offset + sizeof(*sp) + (i + 1) * sizeof(sp->areas[0]) > r->argsz) {
+			rc = -EPROTO;
+			goto out;
+		}
+		if (sp->areas[i].offset <= 0x1000 &&
+		    sp->areas[i].offset + sp->areas[i].size >= 0x1000 + 8u * VFU_MAX_VECTORS) {
+			area_off = sp->areas[i].offset;
+			area_size = sp->areas[i].size;
+		}
+	}
+	if (!area_size) {
+		IOP_ERR("vfio-user: no sparse mmap area covers the doorbells");
+		rc = -EPROTO;
+		goto out;
+	}
+	v->bar0_map = mmap(NULL, area_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			   (off_t)(r->offset + area_off));
+	if (v->bar0_map == MAP_FAILED) {
+		v->bar0_map = NULL;
+		rc = -errno;
+		goto out;
+	}
+	v->bar0_map_len = area_size;
+	v->db = (volatile uint32_t *)(v->bar0_map + (0x1000 - area_off));
+	rc = 0;
+out:
+	if (fd >= 0) {
+		close(fd);
+	}
+	return rc;
+}
+
+static int
+ini_cfg16(struct vfu_ini *v, uint32_t off, uint16_t *val, bool write)
+{
+	return write ? vfu_client_region_write(&v->cl, VFIO_PCI_CONFIG_REGION_INDEX, off, val, 2)
+		     : vfu_client_region_read(&v->cl, VFIO_PCI_CONFIG_REGION_INDEX, off, val, 2);
+}
+
+static int
+ini_pci_setup(struct vfu_ini *v)
+{
+	uint32_t id = 0, class = 0;
+	uint16_t cmd = 0, ctl = 0;
+	uint8_t ptr = 0, capid[2];
+	int rc;
+
+	rc = vfu_client_region_read(&v->cl, VFIO_PCI_CONFIG_REGION_INDEX, 0, &id, 4);
+	rc = rc ? rc : vfu_client_region_read(&v->cl, VFIO_PCI_CONFIG_REGION_INDEX, 8, &class, 4);
+	if (rc) {
+		return rc;
+	}
+	if ((class >> 8) != 0x010802) {
+		IOP_ERR("vfio-user: device %04x:%04x class %06x is not an NVMe controller",
+			id & 0xffff, id >> 16, class >> 8);
+		return -ENODEV;
+	}
+	rc = ini_cfg16(v, 4, &cmd, false);
+	cmd |= 0x6; /* memory space + bus master */
+	rc = rc ? rc : ini_cfg16(v, 4, &cmd, true);
+	if (rc) {
+		return rc;
+	}
+	/* Walk the capability list to MSI-X; enable it in interrupt mode. */
+	rc = vfu_client_region_read(&v->cl, VFIO_PCI_CONFIG_REGION_INDEX, 0x34, &ptr, 1);
+	for (int guard = 0; !rc && ptr && guard < 48; guard++) {
+		rc = vfu_client_region_read(&v->cl, VFIO_PCI_CONFIG_REGION_INDEX, ptr, capid, 2);
+		if (rc) {
+			break;
+		}
+		if (capid[0] == 0x11) {
+			rc = ini_cfg16(v, ptr + 2u, &ctl, false);
+			if (rc) {
+				break;
+			}
+			v->nvec = IOP_MIN((ctl & 0x7ffu) + 1u, VFU_MAX_VECTORS);
+			if (v->interrupt) {
+				ctl = (uint16_t)((ctl | 0x8000u) & ~0x4000u);
+				rc = ini_cfg16(v, ptr + 2u, &ctl, true);
+			}
+			break;
+		}
+		ptr = capid[1];
+	}
+	if (!rc && v->interrupt && !v->nvec) {
+		IOP_ERR("vfio-user: interrupt mode needs MSI-X and the device has none");
+		return -ENOTSUP;
+	}
+	return rc;
+}
+
+static int
+ini_irqs(struct vfu_ini *v)
+{
+	struct vfio_user_irq_info ii = {.argsz = sizeof(ii), .index = VFIO_PCI_MSIX_IRQ_INDEX};
+	struct vfio_user_irq_set set = {.argsz = sizeof(set),
+					.flags = VFIO_IRQ_SET_DATA_EVENTFD |
+						 VFIO_IRQ_SET_ACTION_TRIGGER,
+					.index = VFIO_PCI_MSIX_IRQ_INDEX};
+	uint32_t n;
+	int rc;
+
+	rc = vfu_client_call(&v->cl, VFIO_USER_DEVICE_GET_IRQ_INFO, &ii, sizeof(ii), NULL, 0,
+			     NULL, 0);
+	if (rc) {
+		return rc;
+	}
+	memcpy(&ii, v->cl.msg.payload, IOP_MIN(v->cl.msg.len, sizeof(ii)));
+	n = IOP_MIN(IOP_MIN(ii.count, v->nvec), IOP_MIN(VFU_MAX_VECTORS, v->cl.peer.max_msg_fds));
+	if (!(ii.flags & VFIO_IRQ_INFO_EVENTFD) || n == 0) {
+		return -ENOTSUP;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		v->vec_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (v->vec_fd[i] < 0) {
+			return -errno;
+		}
+	}
+	v->nvec = n;
+	set.count = n;
+	return vfu_client_call(&v->cl, VFIO_USER_DEVICE_SET_IRQS, &set, sizeof(set), NULL, 0,
+			       v->vec_fd, n);
+}
+
+/* Ask for the doorbell ioeventfd; absent support just leaves the server to poll. */
+static void
+ini_io_fds(struct vfu_ini *v)
+{
+	struct vfio_user_region_io_fds_req req = {.argsz = 16 + 40 * 2 * VFU_MAX_VECTORS,
+						  .index = VFIO_PCI_BAR0_REGION_INDEX};
+	int rc = vfu_client_call(&v->cl, VFIO_USER_DEVICE_GET_REGION_IO_FDS, &req, sizeof(req),
+				 NULL, 0, NULL, 0);
+
+	if (rc || !v->cl.msg.nfds) {
+		IOP_INFO(vfio_user, "no doorbell ioeventfd (%s): server polls doorbells",
+			 rc ? strerror(-rc) : "none offered");
+		return;
+	}
+	v->kick_fd = v->cl.msg.fds[0];
+	v->cl.msg.fds[0] = -1;
+}
+
+static void *
+ini_dma_ptr(void *arg, uint64_t addr, uint64_t len, bool write)
+{
+	struct vfu_ini *v = arg;
+
+	return vfu_hostmem_ptr(&v->mem, addr, len);
+}
+
+static int
+ini_dma_map(struct vfu_ini *v)
+{
+	struct vfio_user_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = VFIO_USER_F_DMA_REGION_READ | VFIO_USER_F_DMA_REGION_WRITE,
+		.offset = 0,
+		.addr = v->mem.iova,
+		.size = v->mem.size,
+	};
+
+	return vfu_client_call(&v->cl, VFIO_USER_DMA_MAP, &m, sizeof(m), NULL, 0, &v->mem.fd, 1);
+}
+
+static void ini_close(struct iop_initiator *ini);
+static const struct iop_initiator_ops vfio_user_initiator_ops;
+
+static int
+ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
+{
+	struct iop_nvme_host_params hp = {.admin_qsize = INI_ADMIN_QSIZE};
+	struct vfio_user_device_info di = {.argsz = sizeof(di)};
+	struct vfu_ini *v;
+	struct iop_uri u;
+	uint64_t memsz = INI_MEM_DEFAULT;
+	char err[256];
+	int rc;
+
+	rc = iop_uri_parse(cfg->uri, &u, err, sizeof(err));
+	if (rc || u.path[0] != '/') {
+		IOP_ERR("vfio-user: bad URI '%s' (expected vfio-user:///path/to/socket)", cfg->uri);
+		return -EINVAL;
+	}
+	if (cfg->opts && cfg->opts[0]) {
+		if (strncmp(cfg->opts, "mem=", 4) || iop_parse_size(cfg->opts + 4, &memsz) ||
+		    (memsz & (PG - 1)) || memsz < (4u << 20)) {
+			IOP_ERR("vfio-user: bad options '%s' (supported: mem=SIZE, >= 4M)", cfg->opts);
+			return -EINVAL;
+		}
+	}
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		return -ENOMEM;
+	}
+	v->base.ops = &vfio_user_initiator_ops;
+	v->interrupt = cfg->interrupt;
+	v->kick_fd = -1;
+	v->cl.sock = -1;
+	v->mem.fd = -1;
+	for (unsigned int i = 0; i < VFU_MAX_VECTORS; i++) {
+		v->vec_fd[i] = -1;
+	}
+	pthread_mutex_init(&v->admin_lock, NULL);
+	if (cfg->trace_path) {
+		rc = vfu_trace_open(&v->trace, cfg->trace_path, false);
+		if (rc) {
+			IOP_ERR("vfio-user: cannot open trace %s: %s", cfg->trace_path, strerror(-rc));
+			goto fail;
+		}
+		v->tracing = true;
+	}
+	rc = vfu_hostmem_init(&v->mem, memsz, INI_IOVA_BASE);
+	if (rc) {
+		goto fail;
+	}
+	rc = vfu_client_connect(&v->cl, u.path, v->tracing ? &v->trace : NULL);
+	if (rc) {
+		IOP_ERR("vfio-user: cannot connect to %s: %s", u.path, strerror(-rc));
+		goto fail;
+	}
+	v->cl.dma_ptr = ini_dma_ptr;
+	v->cl.dma_arg = v;
+	rc = vfu_client_version(&v->cl);
+	if (rc) {
+		goto fail_proto;
+	}
+	rc = vfu_client_call(&v->cl, VFIO_USER_DEVICE_GET_INFO, &di, sizeof(di), NULL, 0, NULL, 0);
+	if (rc) {
+		goto fail_proto;
+	}
+	memcpy(&di, v->cl.msg.payload, IOP_MIN(v->cl.msg.len, sizeof(di)));
+	if (!(di.flags & VFIO_DEVICE_FLAGS_PCI) || di.num_regions < VFIO_PCI_NUM_REGIONS) {
+		IOP_ERR("vfio-user: not a PCI device (flags 0x%x, %u regions)", di.flags,
+			di.num_regions);
+		rc = -EPROTO;
+		goto fail;
+	}
+	rc = ini_map_bar0(v);
+	if (rc) {
+		goto fail_proto;
+	}
+	if (di.flags & VFIO_DEVICE_FLAGS_RESET) {
+		rc = vfu_client_call(&v->cl, VFIO_USER_DEVICE_RESET, NULL, 0, NULL, 0, NULL, 0);
+		if (rc) {
+			goto fail_proto;
+		}
+	}
+	rc = ini_dma_map(v);
+	if (rc) {
+		goto fail_proto;
+	}
+	rc = ini_pci_setup(v);
+	if (rc) {
+		goto fail_proto;
+	}
+	if (v->interrupt) {
+		rc = ini_irqs(v);
+		if (rc) {
+			goto fail_proto;
+		}
+		ini_io_fds(v);
+	}
+	v->admin_buf = vfu_hostmem_alloc(&v->mem, INI_ADMIN_BUF);
+	if (!v->admin_buf) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	hp.nr_io_queues = (uint16_t)IOP_MAX(cfg->nr_queues, 1u);
+	hp.nsid = cfg->nsid;
+	rc = iop_nvme_host_bringup(&ini_host_ops, v, &hp, &v->nc);
+	if (rc) {
+		IOP_ERR("vfio-user: NVMe bring-up failed: %s", strerror(-rc));
+		goto fail;
+	}
+	v->dstrd = IOP_NVME_CAP_DSTRD(v->nc.cap);
+	if (v->dstrd) {
+		IOP_ERR("vfio-user: doorbell stride %u not supported", v->dstrd);
+		rc = -ENOTSUP;
+		goto fail;
+	}
+	v->base.size = v->nc.nsze << v->nc.lba_shift;
+	v->base.block_size = 1u << v->nc.lba_shift;
+	v->base.max_io = v->nc.max_xfer ? IOP_MIN(v->nc.max_xfer, INI_MAX_IO) : INI_MAX_IO;
+	snprintf(v->base.desc, sizeof(v->base.desc), "vfio-user %.80s nsid %u (%s)", u.path,
+		 v->nc.nsid, v->interrupt ? "interrupt" : "polling");
+	*out = &v->base;
+	return 0;
+fail_proto:
+	IOP_ERR("vfio-user: device setup failed: %s", strerror(-rc));
+fail:
+	ini_close(&v->base);
+	return rc;
+}
+
+static void
+ini_close(struct iop_initiator *ini)
+{
+	struct vfu_ini *v = (struct vfu_ini *)ini;
+
+	if (v->cl.sock >= 0 && v->admin.sq && v->nc.cc) {
+		/* normal shutdown, then disable so the queues are gone before the memory */
+		iop_nvme_host_shutdown(&ini_host_ops, v, &v->nc);
+		ini_reg_write(v, IOP_NVME_REG_CC, 4, 0);
+	}
+	if (v->cl.sock >= 0 && v->mem.base) {
+		struct vfio_user_dma_unmap um = {.argsz = sizeof(um), .addr = v->mem.iova,
+						 .size = v->mem.size};
+
+		vfu_client_call(&v->cl, VFIO_USER_DMA_UNMAP, &um, sizeof(um), NULL, 0, NULL, 0);
+	}
+	if (v->cl.sock >= 0 || v->cl.msg.buf) {
+		vfu_client_close(&v->cl);
+	}
+	if (v->bar0_map) {
+		munmap(v->bar0_map, v->bar0_map_len);
+	}
+	for (unsigned int i = 0; i < VFU_MAX_VECTORS; i++) {
+		if (v->vec_fd[i] >= 0) {
+			close(v->vec_fd[i]);
+		}
+	}
+	if (v->kick_fd >= 0) {
+		close(v->kick_fd);
+	}
+	vfu_hostmem_fini(&v->mem);
+	if (v->tracing) {
+		vfu_trace_close(&v->trace);
+	}
+	pthread_mutex_destroy(&v->admin_lock);
+	free(v);
+}
+
+/* ---- I/O queues ---- */
+
+static int
+ini_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
+	       struct iop_queue **out)
+{
+	struct vfu_ini *v = (struct vfu_ini *)ini;
+	struct iop_nvme_cmd cmd;
+	struct vfu_iq *q;
+	uint16_t qid = (uint16_t)(idx + 1);
+	uint32_t qsize;
+	int rc;
+
+	if (idx >= v->nc.nr_io_queues || qid >= VFU_MAX_VECTORS || v->queues[qid]) {
+		return -ENOSPC;
+	}
+	if (!depth) {
+		depth = 1;
+	}
+	qsize = IOP_MIN(depth + 1, v->nc.mqes);
+	if (qsize < 2) {
+		return -EINVAL;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		return -ENOMEM;
+	}
+	rc = ini_queue_mem(v, q, qid, qsize, qsize - 1);
+	if (rc) {
+		goto fail_mem;
+	}
+	rc = iop_nvme_hq_init(&q->hq, qid, (uint16_t)(qsize - 1));
+	if (rc) {
+		goto fail_mem;
+	}
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opc = IOP_NVME_OPC_CREATE_IO_CQ;
+	cmd.dptr.prp.prp1 = vfu_hostmem_iova(&v->mem, q->cq, (size_t)qsize * 16);
+	cmd.cdw10 = qid | (qsize - 1) << 16;
+	cmd.cdw11 = 1u | (v->interrupt && q->efd >= 0 ? 2u | (uint32_t)qid << 16 : 0u);
+	rc = ini_admin_simple(v, &cmd);
+	if (rc) {
+		goto fail_hq;
+	}
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opc = IOP_NVME_OPC_CREATE_IO_SQ;
+	cmd.dptr.prp.prp1 = vfu_hostmem_iova(&v->mem, q->sq, (size_t)qsize * 64);
+	cmd.cdw10 = qid | (qsize - 1) << 16;
+	cmd.cdw11 = 1u | (uint32_t)qid << 16;
+	rc = ini_admin_simple(v, &cmd);
+	if (rc) {
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.opc = IOP_NVME_OPC_DELETE_IO_CQ;
+		cmd.cdw10 = qid;
+		ini_admin_simple(v, &cmd);
+		goto fail_hq;
+	}
+	v->queues[qid] = q;
+	*out = &q->base;
+	return 0;
+fail_hq:
+	iop_nvme_hq_fini(&q->hq);
+fail_mem:
+	ini_queue_mem_free(v, q, qsize - 1);
+	free(q);
+	return rc;
+}
+
+static void
+ini_fail_io(void *ctx, bool is_io, void *arg)
+{
+	struct iop_io *io = ctx;
+
+	if (is_io && io) {
+		io->status = -ECONNRESET;
+		io->cb(io);
+	}
+}
+
+static void
+ini_queue_close(struct iop_queue *iq)
+{
+	struct vfu_iq *q = (struct vfu_iq *)iq;
+	struct vfu_ini *v = q->ini;
+	struct iop_nvme_cmd cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opc = IOP_NVME_OPC_DELETE_IO_SQ;
+	cmd.cdw10 = q->qid;
+	ini_admin_simple(v, &cmd);
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opc = IOP_NVME_OPC_DELETE_IO_CQ;
+	cmd.cdw10 = q->qid;
+	ini_admin_simple(v, &cmd);
+	iop_nvme_hq_drain(&q->hq, ini_fail_io, NULL);
+	iop_nvme_hq_fini(&q->hq);
+	v->queues[q->qid] = NULL;
+	ini_queue_mem_free(v, q, q->qsize - 1);
+	free(q);
+}
+
+static void *
+ini_buf_alloc(struct iop_queue *iq, size_t len)
+{
+	struct vfu_iq *q = (struct vfu_iq *)iq;
+
+	return vfu_hostmem_alloc(&q->ini->mem, len);
+}
+
+static void
+ini_buf_free(struct iop_queue *iq, void *buf, size_t len)
+{
+	struct vfu_iq *q = (struct vfu_iq *)iq;
+
+	vfu_hostmem_free(&q->ini->mem, buf, len);
+}
+
+static int
+ini_submit(struct iop_queue *iq, struct iop_io *io)
+{
+	struct vfu_iq *q = (struct vfu_iq *)iq;
+	struct vfu_ini *v = q->ini;
+	struct iop_nvme_cmd cmd;
+	uint64_t iova = 0;
+	int cid;
+
+	if (iop_unlikely(q->broken)) {
+		return -ECONNRESET;
+	}
+	if (io->op == IOP_OP_READ || io->op == IOP_OP_WRITE) {
+		if (io->iovcnt != 1 || io->iov[0].iov_len != io->len) {
+			return -EINVAL; /* one contiguous buffer per I/O */
+		}
+		iova = vfu_hostmem_iova(&v->mem, io->iov[0].iov_base, io->len);
+		if (!iova) {
+			IOP_ERR_RATELIMIT("vfio-user: I/O buffer not in shared memory (use buf_alloc)");
+			return -EFAULT;
+		}
+		if (io->len > v->base.max_io) {
+			return -EINVAL;
+		}
+	} else if (io->op == IOP_OP_DISCARD) {
+		return -EOPNOTSUPP;
+	}
+	if (iop_unlikely(!q->prp_nfree)) {
+		return -EAGAIN;
+	}
+	memset(&cmd, 0, sizeof(cmd));
+	cid = iop_nvme_hq_build_io(&q->hq, io, v->nc.nsid, v->nc.lba_shift, &cmd);
+	if (cid < 0) {
+		return cid;
+	}
+	io->priv[0] = 0;
+	if (iova) {
+		uint16_t pg = q->prp_free[q->prp_nfree - 1];
+		uint8_t *list = q->prp + (size_t)pg * PG;
+		bool used;
+
+		ini_build_prps(&cmd, iova, io->len, (uint64_t *)list,
+			       vfu_hostmem_iova(&v->mem, list, PG), &used);
+		if (used) {
+			q->prp_nfree--;
+			io->priv[0] = (uint64_t)pg + 1;
+		}
+	}
+	ini_sq_push(q, &cmd);
+	return 0;
+}
+
+static int
+ini_reap(struct vfu_iq *q, unsigned int max)
+{
+	struct iop_nvme_cpl cpl;
+	unsigned int n = 0;
+
+	while (n < max && ini_cq_pop(q, &cpl)) {
+		struct iop_io *io;
+		uint16_t status;
+
+		cpl.status >>= 1;
+		io = iop_nvme_hq_complete(&q->hq, &cpl, &status);
+		if (!io) {
+			IOP_ERR("vfio-user: CQE for unknown cid %u on qid %u", cpl.cid, q->qid);
+			q->broken = true;
+			__atomic_store_n(q->cq_db, q->cq_head, __ATOMIC_RELEASE);
+			return -EPROTO;
+		}
+		if (io->priv[0]) {
+			q->prp_free[q->prp_nfree++] = (uint16_t)(io->priv[0] - 1);
+		}
+		io->cb(io);
+		n++;
+	}
+	if (n) {
+		__atomic_store_n(q->cq_db, q->cq_head, __ATOMIC_RELEASE);
+	}
+	return (int)n;
+}
+
+static int
+ini_poll(struct iop_queue *iq, unsigned int max, unsigned int timeout_us)
+{
+	struct vfu_iq *q = (struct vfu_iq *)iq;
+	struct pollfd p;
+	uint64_t val;
+	int n;
+
+	n = ini_reap(q, max);
+	if (n || !timeout_us || !q->ini->interrupt || q->efd < 0) {
+		return n;
+	}
+	p = (struct pollfd){.fd = q->efd, .events = POLLIN};
+	if (poll(&p, 1, (int)((timeout_us + 999) / 1000)) > 0) {
+		if (read(q->efd, &val, sizeof(val)) < 0) {
+			/* already drained */
+		}
+	}
+	return ini_reap(q, max);
+}
+
+static const struct iop_initiator_ops vfio_user_initiator_ops = {
+	.scheme = "vfio-user",
+	.help = "vfio-user client driving an NVMe PCIe controller (vfio-user:///path/to/sock); "
+		"opts: mem=SIZE shared memory arena (default 256M)",
+	.open = ini_open,
+	.close = ini_close,
+	.queue_open = ini_queue_open,
+	.queue_close = ini_queue_close,
+	.buf_alloc = ini_buf_alloc,
+	.buf_free = ini_buf_free,
+	.submit = ini_submit,
+	.poll = ini_poll,
+};
+IOP_INITIATOR_REGISTER(vfio_user_initiator_ops)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Session recording: NVMe/TCP byte streams written to pcap with synthetic Ethernet/IPv4/TCP framing. */
+/* Session recording: NVMe/TCP byte streams to pcap with synthetic Ethernet/IPv4/TCP framing. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

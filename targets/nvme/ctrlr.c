@@ -12,7 +12,8 @@
 /* Controllers                                                                                */
 
 int
-nvme_ctrlr_alloc(struct iop_nvme_subsys *ss, bool pcie, struct iop_nvme_ctrlr **out)
+nvme_ctrlr_alloc(struct iop_nvme_subsys *ss, bool pcie, const char *hostnqn,
+		 const uint8_t hostid[16], struct iop_nvme_ctrlr **out)
 {
 	struct iop_nvme_tgt *tgt = ss->tgt;
 	const struct iop_nvme_tgt_opts *o = &tgt->opts;
@@ -22,6 +23,35 @@ nvme_ctrlr_alloc(struct iop_nvme_subsys *ss, bool pcie, struct iop_nvme_ctrlr **
 	if (!c) {
 		return -ENOMEM;
 	}
+	/* Fully initialise before publishing on ss->ctrlrs: I/O Connects on other threads look
+	 * controllers up (hostnqn, lock) as soon as they are listed. */
+	pthread_mutex_init(&c->lock, NULL);
+	c->tgt = tgt;
+	c->ss = ss;
+	c->pcie = pcie;
+	c->discovery = ss->discovery;
+	if (hostnqn) {
+		snprintf(c->hostnqn, sizeof(c->hostnqn), "%s", hostnqn);
+	}
+	if (hostid) {
+		memcpy(c->hostid, hostid, sizeof(c->hostid));
+	}
+	c->cap = (uint64_t)(o->max_queue_depth - 1) | IOP_NVME_CAP_CQR |
+		 (2ull << IOP_NVME_CAP_TO_SHIFT) | /* 1 s */
+		 (c->discovery ? IOP_NVME_CAP_CSS_NOIO | IOP_NVME_CAP_CSS_NVM : IOP_NVME_CAP_CSS_NVM);
+	/* MPSMIN = MPSMAX = 0: 4 KiB pages; DSTRD 0 */
+	c->vs = IOP_NVME_VS_1_4;
+	c->max_io_queues = c->discovery ? 0 : o->max_io_queues;
+	c->create_ns = iop_now_ns();
+	for (uint32_t i = 0; i < IOP_NVME_MAX_NS; i++) {
+		struct iop_nvme_ns *ns = nvme_ns_get(ss, i + 1);
+
+		if (ns && ns->be->info.volatile_cache) {
+			c->vwc_present = true;
+			c->wce = true;
+		}
+	}
+
 	pthread_mutex_lock(&tgt->lock);
 	/* Dynamic controller model: the next free ID in 1..FFEFh, wrapping. */
 	for (unsigned int tries = 0; tries < IOP_NVMF_CNTLID_MAX && !id; tries++) {
@@ -41,35 +71,15 @@ nvme_ctrlr_alloc(struct iop_nvme_subsys *ss, bool pcie, struct iop_nvme_ctrlr **
 	}
 	if (!id) {
 		pthread_mutex_unlock(&tgt->lock);
+		pthread_mutex_destroy(&c->lock);
 		free(c);
 		return -ENOSPC;
 	}
 	c->cntlid = id;
-	c->tgt = tgt;
-	c->ss = ss;
-	c->pcie = pcie;
-	c->discovery = ss->discovery;
 	c->next = ss->ctrlrs;
 	ss->ctrlrs = c;
 	ss->nctrlrs++;
 	pthread_mutex_unlock(&tgt->lock);
-
-	pthread_mutex_init(&c->lock, NULL);
-	c->cap = (uint64_t)(o->max_queue_depth - 1) | IOP_NVME_CAP_CQR |
-		 (2ull << IOP_NVME_CAP_TO_SHIFT) | /* 1 s */
-		 (c->discovery ? IOP_NVME_CAP_CSS_NOIO | IOP_NVME_CAP_CSS_NVM : IOP_NVME_CAP_CSS_NVM);
-	/* MPSMIN = MPSMAX = 0: 4 KiB pages; DSTRD 0 */
-	c->vs = IOP_NVME_VS_1_4;
-	c->max_io_queues = c->discovery ? 0 : o->max_io_queues;
-	c->create_ns = iop_now_ns();
-	for (uint32_t i = 0; i < IOP_NVME_MAX_NS; i++) {
-		struct iop_nvme_ns *ns = nvme_ns_get(ss, i + 1);
-
-		if (ns && ns->be->info.volatile_cache) {
-			c->vwc_present = true;
-			c->wce = true;
-		}
-	}
 	*out = c;
 	return 0;
 }
@@ -532,7 +542,7 @@ iop_nvme_ctrlr_create_pcie(struct iop_nvme_subsys *ss, const struct iop_nvme_pci
 	if (ss->discovery) {
 		return -EINVAL;
 	}
-	rc = nvme_ctrlr_alloc(ss, true, &c);
+	rc = nvme_ctrlr_alloc(ss, true, NULL, NULL, &c);
 	if (rc) {
 		return rc;
 	}
@@ -1028,10 +1038,12 @@ nvme_req_complete(struct iop_nvme_req *req, uint16_t status)
 {
 	struct iop_nvme_qpair *qp = req->qpair;
 
-	if (status && !status_retryable(status)) {
-		status |= IOP_NVME_STATUS_DNR;
-	} else if (status_retryable(status)) {
-		status &= ~IOP_NVME_STATUS_DNR;
+	if (iop_unlikely(status)) {
+		if (status_retryable(status)) {
+			status &= ~IOP_NVME_STATUS_DNR;
+		} else {
+			status |= IOP_NVME_STATUS_DNR;
+		}
 	}
 	req->cpl.status = (uint16_t)(status << 1);
 	req->cpl.cid = req->cmd.cid;

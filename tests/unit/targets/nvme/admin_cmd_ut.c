@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Description: admin commands: Identify fields, features, log pages with offsets, AER, bad opcodes. */
+/* Description: admin commands: Identify fields, features, log page offsets, AER, bad opcodes. */
 #include <stddef.h>
 #include "targets/nvme/nvme_internal.h"
 #include "tests/unit/targets/nvme/nvme_ut.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Description: fabrics Connect accept/reject (status, IATTR/IPO), properties (CC->CSTS), KATO, teardown. */
+/* Description: Connect accept/reject (status, IATTR/IPO), properties (CC->CSTS), KATO, teardown. */
 #include <stddef.h>
 #include <unistd.h>
 #include "targets/nvme/nvme_internal.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Description: PRP/SGL walking over fake guest memory, and a PCIe controller driven by registers. */
+/* Description: PRP/SGL walking over fake guest memory; a PCIe controller driven by registers. */
 #include "targets/nvme/nvme_internal.h"
 #include "tests/unit/targets/nvme/nvme_ut.h"
 

@@ -195,6 +195,7 @@ static const char g_jobfile[] =
 	"numjobs=2\n"
 	"\n"
 	"[rand-mix]\n"
+	"wait_for_previous\n"
 	"readwrite=randrw\n"
 	"rwmixread=70\n"
 	"iodepth=1\n"
@@ -226,6 +227,8 @@ test_jobfile(void)
 	CU_ASSERT_EQUAL(jobs[1].numjobs, 1);
 	CU_ASSERT_EQUAL(jobs[1].rwmixread, 70);
 	CU_ASSERT_TRUE(jobs[1].verify);
+	CU_ASSERT_FALSE(jobs[0].stonewall);
+	CU_ASSERT_TRUE(jobs[1].stonewall);
 	iop_jobs_free(jobs, nr);
 }
 

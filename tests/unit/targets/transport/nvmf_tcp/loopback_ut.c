@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Description: our NVMe/TCP initiator against our target in one process over loopback: write,
  * read back, flush, write zeroes and discard (Dataset Management) reach the malloc backend, a
- * read past the end fails, several queues work side by side. */
+ * read past the end fails, several queues work side by side, a reconnect finds the data. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +174,19 @@ test_loopback_queues(void)
 	}
 	for (unsigned int i = 0; i < 3; i++) {
 		lb.iops->queue_close(q[i]);
+	}
+	/* a new association (fresh controller, same backend) sees the data */
+	lb.iops->close(lb.ini);
+	lb.ini = NULL;
+	{
+		struct iop_initiator_cfg icfg = {.uri = lb.uri, .nr_queues = 1, .queue_depth = 4};
+		struct iop_queue *nq = NULL;
+
+		CU_ASSERT_EQUAL_FATAL(lb.iops->open(&icfg, &lb.ini), 0);
+		CU_ASSERT_EQUAL_FATAL(lb.iops->queue_open(lb.ini, 0, 4, &nq), 0);
+		CU_ASSERT_EQUAL(do_io(&lb, nq, IOP_OP_READ, 2 * 4096, rb, 4096), 0);
+		CU_ASSERT_EQUAL(memcmp(rb, buf[2], 4096), 0);
+		lb.iops->queue_close(nq);
 	}
 	lb_stop(&lb);
 }

@@ -460,11 +460,11 @@ enum iop_nvme_cns {
 #define IOP_NVME_GLP_LID(cdw10)   ((cdw10) & 0xff)
 #define IOP_NVME_GLP_LSP(cdw10)   (((cdw10) >> 8) & 0x7f)
 #define IOP_NVME_GLP_RAE          (1u << 15)
-/** Number of dwords to transfer (NUMD is 0's based). */
-static inline uint32_t
+/** Number of dwords to transfer (NUMD is 0's based: 1..2^32, hence 64 bits). */
+static inline uint64_t
 iop_nvme_glp_numd(const struct iop_nvme_cmd *c)
 {
-	return ((c->cdw10 >> 16) | ((c->cdw11 & 0xffff) << 16)) + 1u;
+	return (uint64_t)((c->cdw10 >> 16) | ((c->cdw11 & 0xffff) << 16)) + 1u;
 }
 static inline uint64_t
 iop_nvme_glp_offset(const struct iop_nvme_cmd *c)

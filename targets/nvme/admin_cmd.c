@@ -56,7 +56,7 @@ nvme_admin_xfer_len(struct iop_nvme_ctrlr *c, const struct iop_nvme_cmd *cmd, ui
 		if (iop_nvme_glp_numd(cmd) > (1u << 30)) {
 			return GST(INVALID_FIELD);
 		}
-		*len = iop_nvme_glp_numd(cmd) * 4;
+		*len = (uint32_t)iop_nvme_glp_numd(cmd) * 4;
 		break;
 	default:
 		/* Queue creation PRPs point at queues, not data; features carry no data here. */
@@ -451,7 +451,7 @@ admin_get_log_page(struct iop_nvme_req *req)
 	const struct iop_nvme_cmd *cmd = &req->cmd;
 	uint8_t lid = IOP_NVME_GLP_LID(cmd->cdw10);
 	uint64_t offset = iop_nvme_glp_offset(cmd);
-	uint32_t want = iop_nvme_glp_numd(cmd) * 4;
+	uint64_t want = iop_nvme_glp_numd(cmd) * 4;
 	bool rae = cmd->cdw10 & IOP_NVME_GLP_RAE;
 	void *img = NULL;
 	size_t len = 0;
@@ -459,6 +459,11 @@ admin_get_log_page(struct iop_nvme_req *req)
 
 	if (offset & 3) {
 		nvme_req_complete(req, GST(INVALID_FIELD));
+		return;
+	}
+	if (want > req->data_len) {
+		/* more than the host's buffer (or than any transfer we accept) */
+		nvme_req_complete(req, GST(DATA_SGL_LENGTH_INVALID));
 		return;
 	}
 	if (c->discovery != (lid == IOP_NVME_LOG_DISCOVERY) && lid != IOP_NVME_LOG_ERROR) {
@@ -538,7 +543,7 @@ admin_get_log_page(struct iop_nvme_req *req)
 		nvme_req_complete(req, GST(INTERNAL_DEVICE_ERROR));
 		return;
 	}
-	st = nvme_req_copy_out(req, img, len, offset, want);
+	st = nvme_req_copy_out(req, img, len, offset, (uint32_t)want);
 	free(img);
 	nvme_req_complete(req, st);
 	nvme_ctrlr_deliver_events(c);

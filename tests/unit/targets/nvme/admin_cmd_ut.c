@@ -267,6 +267,12 @@ test_log_pages(void)
 	/* NUMD larger than the buffer the host described */
 	CU_ASSERT_EQUAL(UT_SC(get_log(&e, IOP_NVME_LOG_HEALTH, 0, 512, 256)),
 			IOP_NVME_SC_DATA_SGL_LENGTH_INVALID);
+	/* NUMD of 2^32 dwords does not wrap to a zero-length transfer */
+	iop_nvme_host_build_get_log(&cmd, IOP_NVME_LOG_HEALTH, 0xffffffff, 0, 4);
+	cmd.cdw10 |= 0xffffu << 16;
+	cmd.cdw11 = 0xffff;
+	CU_ASSERT_EQUAL(UT_SC(ut_cmd(e.pg, e.admin.qp, &cmd, g_buf, 512, NULL)),
+			IOP_NVME_SC_DATA_SGL_LENGTH_INVALID);
 	/* NUMDU: a 256 KiB request is beyond MDTS for this target (128 KiB) */
 	CU_ASSERT_EQUAL(UT_SC(get_log(&e, IOP_NVME_LOG_COMMAND_EFFECTS, 0, 256 * 1024, 256 * 1024)),
 			IOP_NVME_SC_INVALID_FIELD);

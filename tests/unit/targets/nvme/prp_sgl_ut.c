@@ -153,6 +153,17 @@ test_prp_list(void)
 	CU_ASSERT_EQUAL(iop_nvme_prp_to_iov(gpa(3, 0), gpa(0, 0), 16384, 4096, gtr, NULL, true, iov,
 					    64, &n), NVME_ST(GENERIC, DATA_TRANSFER_ERROR));
 	g_hole = -1;
+	/* Test 6b: a list page whose chain entry points at itself, with a huge length: bounded */
+	{
+		uint64_t *l = gptr64(gpa(2, 0));
+
+		for (int i = 0; i < 512; i++) {
+			l[i] = gpa(3, 0);
+		}
+		l[511] = gpa(2, 0);
+		CU_ASSERT_EQUAL(iop_nvme_prp_to_iov(gpa(3, 0), gpa(2, 0), 0xffffffffu, 4096, gtr, NULL,
+						    false, iov, 64, &n), NVME_ST(GENERIC, INVALID_FIELD));
+	}
 	/* Test 7: more entries than iovecs */
 	CU_ASSERT_EQUAL(iop_nvme_prp_to_iov(gpa(3, 0), gpa(0, 0), 16384, 4096, gtr, NULL, true, iov,
 					    2, &n), NVME_ST(GENERIC, INVALID_FIELD));

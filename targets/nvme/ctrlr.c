@@ -1062,8 +1062,14 @@ nvme_req_complete(struct iop_nvme_req *req, uint16_t status)
 		req->cpl.sqid = qp->qid < 0 ? 0 : (uint16_t)qp->qid;
 		req->cpl.sqhd = qp->sqfc_disabled ? 0xffff : qp->sqhd;
 	}
-	if (status && qp->ctrlr && req->priv.state != NVME_REQ_HELD) {
-		nvme_ctrlr_record_error(qp->ctrlr, req, status);
+	if (iop_unlikely(status) && req->priv.state != NVME_REQ_HELD) {
+		if (qp->ctrlr) {
+			nvme_ctrlr_record_error(qp->ctrlr, req, status);
+		}
+		IOP_INFO(nvme, "qid %d cid %u %s (%#x) nsid %u: %s (sct %u sc %#x%s)\n", qp->qid,
+			 req->cmd.cid, iop_nvme_opc_str(req->cmd.opc, qp->qid <= 0), req->cmd.opc,
+			 req->cmd.nsid, iop_nvme_status_str(status), IOP_NVME_STATUS_SCT(status),
+			 IOP_NVME_STATUS_SC(status), (status & IOP_NVME_STATUS_DNR) ? ", DNR" : "");
 	}
 	if (status && req->xfer == IOP_NVME_XFER_C2H) {
 		req->data_len = 0;

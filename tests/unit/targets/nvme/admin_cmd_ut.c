@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Description: admin commands: Identify fields, features, log page offsets, AER, bad opcodes. */
 #include <stddef.h>
+#include "iopath/log.h"
 #include "targets/nvme/nvme_internal.h"
 #include "tests/unit/targets/nvme/nvme_ut.h"
 
@@ -400,8 +401,10 @@ test_misc_admin(void)
 			IOP_NVME_SC_INVALID_OPCODE);
 	CU_ASSERT(iop_nvme_cpl_dnr(&cpl));
 	cmd.opc = IOP_NVME_OPC_FORMAT_NVM;
+	iop_log_enable("nvme");         /* the failure is also logged with --log=nvme */
 	CU_ASSERT_EQUAL(UT_SC(ut_cmd(e.pg, e.admin.qp, &cmd, NULL, 0, &cpl)),
 			IOP_NVME_SC_INVALID_OPCODE);
+	iop_log_enable("");
 	CU_ASSERT_STRING_EQUAL(iop_nvme_status_str(IOP_NVME_SC_INVALID_OPCODE),
 			       "Invalid Command Opcode");
 	ut_env_fini(&e);

@@ -287,9 +287,11 @@ struct iop_nvme_req {
 /**
  * Mandatory before every iop_nvme_req_exec() (it also resets the core-private state).
  * Work out direction and length of the data of req->cmd before it runs (sets req->xfer and
- * req->data_len). Fabrics: from the opcode (or FCTYPE) bits 1:0 and the SGL1 length; an SGL the
- * core cannot accept or a length above MDTS makes the command fail at exec (xfer NONE, length 0,
- * no data should be moved). PCIe qpairs with a translate hook: the length follows from the
+ * req->data_len). Fabrics: from the opcode (or FCTYPE) bits 1:0 and the SGL1 length; PSDT other
+ * than 01b or FUSE bits on a non-Fabrics command (Invalid Field), an SGL the core cannot accept
+ * or a length above MDTS make the command fail at exec (xfer NONE, length 0, no data should be
+ * moved). The core may later shrink data_len (and trim the iov) to what the command really
+ * moves, e.g. a Read whose SGL offers more than NLB blocks. PCIe qpairs with a translate hook: the length follows from the
  * command (NLB * LBA size, 4096 for Identify, NUMD * 4 ...), and the PRPs/SGLs are walked into
  * req->iov (up to req->iovmax entries), guest memory that is not mapped failing the command with
  * Data Transfer Error (never touching other memory).

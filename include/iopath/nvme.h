@@ -350,7 +350,7 @@ struct iop_nvme_pcie_ops {
 	 */
 	int (*enable)(void *ctx, struct iop_nvme_ctrlr *c);
 	/**
-	 * CC.EN 1->0 (controller reset) or NSSR: drop every queue (the core has already failed
+	 * CC.EN 1->0 (controller reset): drop every queue (the core has already failed
 	 * held AERs of the admin qpair). The transport must stop/destroy all its qpairs of c before
 	 * the host re-enables. Runs on the thread that wrote the register.
 	 */
@@ -394,7 +394,8 @@ int iop_nvme_ctrlr_reg_read(struct iop_nvme_ctrlr *c, uint32_t off, void *buf, u
 
 /**
  * Write a register (CC runs the enable/reset/shutdown state machine and the pcie_ops hooks;
- * AQA/ASQ/ACQ are latched; NSSR with "NVMe" resets; read-only registers ignore writes).
+ * AQA/ASQ/ACQ are latched while CC.EN = 0; INTMS/INTMC set/clear the mask; read-only registers
+ * and NSSR (CAP.NSSRS = 0) ignore writes).
  * Doorbells (>= 0x1000) are the transport's business.
  * \return 0, -EINVAL (bad alignment/size), -ERANGE (doorbell range).
  */

@@ -396,6 +396,9 @@ test_pcie_ctrlr(void)
 	CU_ASSERT_EQUAL(reg32(c, IOP_NVME_REG_CSTS), IOP_NVME_CSTS_RDY);
 	wreg32(c, IOP_NVME_REG_AQA, 0);
 	CU_ASSERT_EQUAL(reg32(c, IOP_NVME_REG_AQA), (31u << 16) | 31u);
+	wreg32(c, IOP_NVME_REG_NSSR, IOP_NVME_NSSR_MAGIC);         /* CAP.NSSRS = 0: ignored */
+	CU_ASSERT_EQUAL(reg32(c, IOP_NVME_REG_CSTS), IOP_NVME_CSTS_RDY);
+	CU_ASSERT_EQUAL(f.disables, 0);
 
 	CU_ASSERT_EQUAL(iop_nvme_qpair_create_pcie(pg, c, 0, 32, &ut_qp_ops, &aqu, &aq), 0);
 	CU_ASSERT_EQUAL(iop_nvme_qpair_create_pcie(pg, c, 0, 32, &ut_qp_ops, &aqu, &aq), -EEXIST);

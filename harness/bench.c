@@ -5,11 +5,14 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "harness/bench_internal.h"
@@ -679,17 +682,19 @@ bench_progress(const struct bench *b, const struct bench_cell *c, unsigned int i
 	fflush(stdout);
 }
 
-/* Run one cell and write its JSON and CSV row. */
-static void
-bench_run_cell(struct bench *b, struct bench_cell *c, const char *uri, pid_t tpid)
+/* In the cell's child process: run it and write its JSON. \return 0 or negative errno, with
+ * the reason in err. */
+static int
+bench_cell_child(struct bench *b, struct bench_cell *c, const char *uri, pid_t tpid,
+		 const char *json, char *err, size_t errlen)
 {
 	struct iop_result *r = malloc(sizeof(*r));
 	char path[PATH_MAX];
 	int rc;
 
 	if (!r) {
-		bench_fmt(c->error, sizeof(c->error), "out of memory");
-		return;
+		bench_fmt(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
 	if (c->tool == BENCH_TOOL_FIO) {
 		bench_fmt(path, sizeof(path), "%s/%s.fio.json", b->run_dir, c->name);
@@ -707,28 +712,111 @@ bench_run_cell(struct bench *b, struct bench_cell *c, const char *uri, pid_t tpi
 		}
 	}
 	if (rc) {
-		bench_fmt(c->error, sizeof(c->error), "%s",
-			 r->error_msg[0] ? r->error_msg : strerror(-rc));
+		bench_fmt(err, errlen, "%s", r->error_msg[0] ? r->error_msg : strerror(-rc));
+		free(r);
+		return rc;
+	}
+	bench_fmt(r->cell, sizeof(r->cell), "%s", c->name);
+	rc = iop_result_write_json(r, json);
+	if (rc) {
+		bench_fmt(err, errlen, "cannot write %s: %s", json, strerror(-rc));
+	}
+	free(r);
+	return rc;
+}
+
+/*
+ * Run one cell in a child process, so that a crash or a hang in a transport's initiator costs
+ * that cell only (the child is killed after runtime + ramp + 30 s). The parent reads the JSON
+ * back, appends the CSV row and keeps the figures for plots.
+ */
+static void
+bench_run_cell(struct bench *b, struct bench_cell *c, const char *uri, pid_t tpid)
+{
+	uint64_t limit_ns = c->job.ramp_ns + c->job.runtime_ns + 30000000000ull;
+	uint64_t deadline = iop_now_ns() + limit_ns;
+	struct iop_result *r;
+	char json[PATH_MAX], path[PATH_MAX], msg[256] = "", e2[256];
+	size_t have = 0;
+	int pfd[2], st = 0, rc;
+	pid_t pid;
+
+	bench_fmt(json, sizeof(json), "%s/%s.json", b->run_dir, c->name);
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		bench_fmt(c->error, sizeof(c->error), "pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		bench_fmt(c->error, sizeof(c->error), "fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return;
+	}
+	if (pid == 0) {
+		char err[256] = "";
+
+		close(pfd[0]);
+		rc = bench_cell_child(b, c, uri, tpid, json, err, sizeof(err));
+		if (rc && write(pfd[1], err, strlen(err)) < 0) {
+			rc = -EIO;
+		}
+		_exit(rc ? 1 : 0);
+	}
+	close(pfd[1]);
+	for (;;) {
+		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+		int64_t left = (int64_t)(deadline - iop_now_ns());
+		ssize_t n;
+
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			bench_fmt(msg, sizeof(msg), "timed out after %.0f s, killed",
+				  (double)limit_ns / 1e9);
+			break;
+		}
+		if (poll(&p, 1, (int)IOP_MIN(left / 1000000 + 1, 1000)) <= 0) {
+			continue;
+		}
+		n = read(pfd[0], msg + have, sizeof(msg) - 1 - have);
+		if (n <= 0) {
+			break;
+		}
+		have += (size_t)n;
+		msg[have] = '\0';
+	}
+	close(pfd[0]);
+	waitpid(pid, &st, 0);
+	if (WIFSIGNALED(st) && !msg[0]) {
+		bench_fmt(msg, sizeof(msg), "initiator crashed: %s", strsignal(WTERMSIG(st)));
+	}
+	if (msg[0] || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		bench_fmt(c->error, sizeof(c->error), "%s", msg[0] ? msg : "failed");
+		return;
+	}
+	r = malloc(sizeof(*r));
+	if (!r) {
+		bench_fmt(c->error, sizeof(c->error), "out of memory");
+		return;
+	}
+	rc = iop_result_read_json(json, r, e2, sizeof(e2));
+	if (rc) {
+		bench_fmt(c->error, sizeof(c->error), "cannot read back %s: %s", json, e2);
 		free(r);
 		return;
 	}
-	bench_fmt(r->cell, sizeof(r->cell), "%s", c->name);
-	if (r->errors && !c->error[0]) {
+	if (r->errors) {
 		bench_fmt(c->error, sizeof(c->error), "%llu I/O errors: %s",
-			 (unsigned long long)r->errors, r->error_msg);
+			  (unsigned long long)r->errors, r->error_msg);
 	}
 	bench_cell_take(c, r);
-	bench_fmt(path, sizeof(path), "%s/%s.json", b->run_dir, c->name);
-	rc = iop_result_write_json(r, path);
-	if (!rc) {
-		bench_fmt(path, sizeof(path), "%s/summary.csv", b->run_dir);
-		rc = iop_result_csv_append(r, path);
-	}
+	bench_fmt(path, sizeof(path), "%s/summary.csv", b->run_dir);
+	rc = iop_result_csv_append(r, path);
 	if (rc) {
-		bench_fmt(c->error, sizeof(c->error), "cannot write results: %s", strerror(-rc));
-	} else {
-		c->ran = true;
+		bench_fmt(c->error, sizeof(c->error), "cannot write %s: %s", path, strerror(-rc));
 	}
+	c->ran = true;
 	free(r);
 }
 
@@ -905,16 +993,18 @@ bench_comparison(const struct bench *b)
 		}
 		bench_fmt_iops(fc->iops, x, sizeof(x));
 		if (lc) {
-			bench_fmt_iops(lc->iops, a, sizeof(a));
 			char bs[32];
 
+			bench_fmt_iops(lc->iops, a, sizeof(a));
 			iop_fmt_size(fc->job.bs, bs, sizeof(bs));
 			bench_fmt(line, sizeof(line),
-				 "  %s %s QD%llu j%llu: iopath %s IOPS (p99 %.2f us), fio %s IOPS "
-				 "(p99 %.2f us): iopath/fio = %.2f\n", iop_rw_name(fc->job.rw), bs,
-				 (unsigned long long)fc->job.iodepth,
-				 (unsigned long long)fc->job.numjobs, a, lc->p99_us, x, fc->p99_us,
-				 lc->iops / fc->iops);
+				  "  %s %s QD%llu j%llu: iopath %s IOPS (%.2fM/core, p99 %.2f us), "
+				  "fio %s IOPS (%.2fM/core, p99 %.2f us): iopath/fio = %.2f\n",
+				  iop_rw_name(fc->job.rw), bs, (unsigned long long)fc->job.iodepth,
+				  (unsigned long long)fc->job.numjobs, a,
+				  lc->cpu_ini > 0 ? lc->iops / lc->cpu_ini / 1e6 : 0.0, lc->p99_us, x,
+				  fc->cpu_ini > 0 ? fc->iops / fc->cpu_ini / 1e6 : 0.0, fc->p99_us,
+				  lc->iops / fc->iops);
 		} else {
 			bench_fmt(line, sizeof(line), "  %s: fio %s IOPS; no matching local:+null cell\n",
 				 fc->name, x);

@@ -67,6 +67,14 @@ int bench_fio_run(const struct bench_cell *c, const char *cpus, const char *json
 		  struct iop_result *r);
 
 /**
+ * Parse fio --output-format=json+ text (anything before the first '{' is skipped) into r:
+ * read/write ios, bytes and histograms (from clat_ns bins, summary restored from fio's min, max,
+ * mean, stddev), runtime from total I/Os over IOPS, usr/sys cpu. Does not finalize.
+ * \return 0 or -EINVAL (not fio JSON, no jobs[0].read/write).
+ */
+int bench_fio_parse(const char *text, struct iop_result *r);
+
+/**
  * Write gnuplot data and script into run_dir and render PNGs into plots_dir: IOPS and p99
  * latency vs queue depth and bandwidth vs block size, one line per transport.
  * \return number of plots written (>= 0), or a negative errno (gnuplot missing: -ENOENT).

@@ -130,7 +130,8 @@ const char *iop_nvme_subsys_nqn(const struct iop_nvme_subsys *ss);
  * block size becomes the LBA size; NGUID/UUID are derived from the subsystem NQN and NSID
  * (stable across restarts). Connected controllers get a Namespace Attribute Changed event.
  * \return 0 and *nsid_out (may be NULL), -EEXIST (nsid used), -ENOSPC (no free nsid),
- *         -EINVAL (nsid out of range, block size not a power of two in 512..65536).
+ *         -EINVAL (nsid out of range, block size not a power of two in 512..65536, backend
+ *         max_io below the target's max_io_size: the core does not split I/Os).
  */
 int iop_nvme_subsys_add_ns(struct iop_nvme_subsys *ss, struct iop_backend *be, uint32_t nsid,
 			   uint32_t *nsid_out);

@@ -181,6 +181,12 @@ plot_group(const struct bench_cell *cells, unsigned int n, unsigned int lead, en
 			fprintf(gp, "set xlabel \"block size (KiB)\"\n");
 		}
 		fprintf(gp, "set ylabel \"%s\"\n", specs[s].ylabel);
+		/* latency spans decades (ns at QD1 on local:, ms on a loaded transport): log scale */
+		if (specs[s].col == 5) {
+			fprintf(gp, "set logscale y 10\nset format y '%%g'\nset yrange [*:*]\n");
+		} else {
+			fprintf(gp, "unset logscale y\nset format y '%%.1s%%c'\nset yrange [0:*]\n");
+		}
 		fprintf(gp, "plot ");
 		for (unsigned int t = 0; t < ntr; t++) {
 			fprintf(gp, "%s'%s' using 1:%d with linespoints lw 2 pt 7 lc rgb '%s' title '%s'",

@@ -809,6 +809,10 @@ bench_run_cell(struct bench *b, struct bench_cell *c, const char *uri, pid_t tpi
 	if (r->errors) {
 		bench_fmt(c->error, sizeof(c->error), "%llu I/O errors: %s",
 			  (unsigned long long)r->errors, r->error_msg);
+	} else if (r->ios == 0 && !g_bench_stop) {
+		bench_fmt(c->error, sizeof(c->error),
+			  "no I/O completed in the %.1f s window (starved of cpu, or stuck)",
+			  (double)r->runtime_ns / 1e9);
 	}
 	bench_cell_take(c, r);
 	bench_fmt(path, sizeof(path), "%s/summary.csv", b->run_dir);

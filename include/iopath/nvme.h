@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* NVMe controller core shared by every NVMe transport: subsystems, controllers, qpairs, commands. */
+/* NVMe controller core shared by all NVMe transports: subsystems, controllers, qpairs, commands. */
 #ifndef IOPATH_NVME_H
 #define IOPATH_NVME_H
 
@@ -115,7 +115,8 @@ const struct iop_nvme_tgt_opts *iop_nvme_tgt_opts(const struct iop_nvme_tgt *tgt
 int iop_nvme_subsys_create(struct iop_nvme_tgt *tgt, const char *nqn, const char *serial,
 			   const char *model, struct iop_nvme_subsys **out);
 
-/** Remove a subsystem. \return 0, -EBUSY (controllers still connected). */
+/** Remove a subsystem. Must not race with Connects to it (remove listeners first).
+ * \return 0, -EBUSY (controllers still connected), -EINVAL (the discovery subsystem). */
 int iop_nvme_subsys_destroy(struct iop_nvme_subsys *ss);
 
 /** Look up by NQN (the discovery NQN included). NULL if absent. */
@@ -204,7 +205,9 @@ struct iop_nvme_qpair_ops {
 	 * qpair. MAY BE CALLED FROM ANY THREAD (the thread that noticed), at most once per qpair,
 	 * while the qpair is still valid; the transport must forward it to the qpair's own thread
 	 * (e.g. iop_reactor_call) and there run iop_nvme_qpair_stop/destroy as usual.
-	 * reason: -ETIMEDOUT (KATO), -ECONNRESET (controller reset/teardown), -ESHUTDOWN.
+	 * It runs with the controller's qpair lock held: it must not call into the core itself.
+	 * reason: -ETIMEDOUT (KATO), -ECONNRESET (controller reset/teardown), -ESHUTDOWN
+	 * (Disconnect command: send its response first, then close).
 	 */
 	void (*disconnect)(struct iop_nvme_qpair *qp, void *ctx, int reason);
 };
@@ -282,6 +285,7 @@ struct iop_nvme_req {
 };
 
 /**
+ * Mandatory before every iop_nvme_req_exec() (it also resets the core-private state).
  * Work out direction and length of the data of req->cmd before it runs (sets req->xfer and
  * req->data_len). Fabrics: from the opcode (or FCTYPE) bits 1:0 and the SGL1 length; an SGL the
  * core cannot accept or a length above MDTS makes the command fail at exec (xfer NONE, length 0,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* PRP and SGL data pointers (NVMe base 4.1) -> iovecs through a translate hook; iov copy helpers. */
+/* PRP and SGL data pointers (NVMe base 4.1) -> iovecs through a translate hook; iov helpers. */
 #include <string.h>
 #include "targets/nvme/nvme_internal.h"
 

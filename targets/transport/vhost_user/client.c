@@ -29,7 +29,7 @@ struct vhuc_opts {
 	uint64_t mem;
 	uint64_t queue_size;
 	uint64_t lun;
-	bool indirect;
+	bool packed;
 };
 
 static const struct iop_option vhuc_opt_rows[] = {
@@ -39,6 +39,8 @@ static const struct iop_option vhuc_opt_rows[] = {
 	 32768, NULL, "virtqueue size (power of 2)"},
 	{"lun", NULL, IOP_OPT_UINT, offsetof(struct vhuc_opts, lun), "0", 0, 255, NULL,
 	 "vhost-user-scsi: LUN to drive"},
+	{"packed", NULL, IOP_OPT_BOOL, offsetof(struct vhuc_opts, packed), "0", 0, 0, NULL,
+	 "use packed virtqueues (VIRTIO_F_RING_PACKED) when the back end offers them"},
 	{NULL},
 };
 
@@ -78,6 +80,7 @@ struct vhuc_queue {
 	unsigned int nfree;
 	unsigned int depth;
 	uint64_t tag;
+	unsigned int empty_polls;  /* polls without completions while I/O is outstanding */
 };
 
 static inline uint64_t
@@ -218,8 +221,12 @@ vhuc_vring_setup(struct vhuc *c, struct vhuc_queue *q)
 		IOP_ERR("vhost-user: shared memory exhausted (raise mem=)");
 		return -ENOMEM;
 	}
-	rc = iop_vdrv_init(&q->drv, ring, (uint16_t)c->queue_size,
-			   c->features & (1ull << VIRTIO_RING_F_EVENT_IDX));
+	if (c->features & (1ull << VHU_VIRTIO_F_RING_PACKED)) {
+		rc = iop_vdrv_init_packed(&q->drv, ring, (uint16_t)c->queue_size);
+	} else {
+		rc = iop_vdrv_init(&q->drv, ring, (uint16_t)c->queue_size,
+				   c->features & (1ull << VIRTIO_RING_F_EVENT_IDX));
+	}
 	if (rc) {
 		return rc;
 	}
@@ -228,14 +235,15 @@ vhuc_vring_setup(struct vhuc *c, struct vhuc_queue *q)
 	if (q->kickfd < 0 || q->callfd < 0) {
 		return -errno;
 	}
-	a.desc = (uint64_t)(uintptr_t)q->drv.desc;
-	a.avail = (uint64_t)(uintptr_t)q->drv.avail;
-	a.used = (uint64_t)(uintptr_t)q->drv.used;
+	a.desc = (uint64_t)(uintptr_t)q->drv.area_desc;
+	a.avail = (uint64_t)(uintptr_t)q->drv.area_driver;
+	a.used = (uint64_t)(uintptr_t)q->drv.area_device;
 	iop_vdrv_irq_enable(&q->drv, false);
 	pthread_mutex_lock(&c->lock);
 	st.num = c->queue_size;
 	rc = vhuc_call(c, VHU_SET_VRING_NUM, &st, sizeof(st), NULL, 0, NULL);
-	st.num = 0;
+	/* packed: both wrap counters start at 1 (bit 15 of each half) */
+	st.num = q->drv.packed ? 0x80008000u : 0;
 	if (!rc) {
 		rc = vhuc_call(c, VHU_SET_VRING_BASE, &st, sizeof(st), NULL, 0, NULL);
 	}
@@ -374,8 +382,8 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		IOP_ERR("%s", err);
 		return -EINVAL;
 	}
-	if (o.queue_size & (o.queue_size - 1)) {
-		IOP_ERR("queue_size must be a power of 2");
+	if (!o.packed && (o.queue_size & (o.queue_size - 1))) {
+		IOP_ERR("queue_size must be a power of 2 (split rings)");
 		return -EINVAL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -410,7 +418,8 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		goto fail_locked;
 	}
 	want = (1ull << VHU_VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_EVENT_IDX) |
-	       (1ull << VHU_F_PROTOCOL_FEATURES);
+	       (1ull << VHU_F_PROTOCOL_FEATURES) |
+	       (o.packed ? 1ull << VHU_VIRTIO_F_RING_PACKED : 0);
 	if (c->scsi) {
 		want |= 0;
 	} else {
@@ -534,8 +543,9 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		}
 	}
 	c->base.max_io = (IOP_VQ_MAX_IOV - 2) * 4096;
-	snprintf(c->base.desc, sizeof(c->base.desc), "%s %s%s (%u queues)", u.scheme, u.path,
-		 c->read_only ? " ro" : "", c->nr_queues);
+	snprintf(c->base.desc, sizeof(c->base.desc), "%s %s%s (%u queues%s)", u.scheme, u.path,
+		 c->read_only ? " ro" : "", c->nr_queues,
+		 (c->features & (1ull << VHU_VIRTIO_F_RING_PACKED)) ? ", packed" : "");
 	return 0;
 fail_locked:
 	pthread_mutex_unlock(&c->lock);
@@ -860,13 +870,39 @@ vhuc_reap(struct vhuc_queue *q, unsigned int max)
 	return (int)n;
 }
 
+/* Is the back end gone? Checked now and then while I/O is outstanding and nothing completes,
+ * so that a dead back end fails the queue instead of hanging the caller. Nothing else may be
+ * read from the socket outside vhuc_call (which holds the lock). */
+static bool
+vhuc_peer_gone(struct vhuc *c)
+{
+	char b;
+	ssize_t n;
+
+	if (pthread_mutex_trylock(&c->lock)) {
+		return false;
+	}
+	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	pthread_mutex_unlock(&c->lock);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static int
 vhuc_poll(struct iop_queue *qq, unsigned int max, unsigned int timeout_us)
 {
 	struct vhuc_queue *q = (struct vhuc_queue *)qq;
 	int n = vhuc_reap(q, max);
 
-	if (n || !q->c->interrupt || !timeout_us || q->nfree == q->depth) {
+	if (n || q->nfree == q->depth) {
+		q->empty_polls = 0;
+		return n;
+	}
+	if (++q->empty_polls % (q->c->interrupt ? 64 : 65536) == 0 && vhuc_peer_gone(q->c)) {
+		IOP_ERR_RATELIMIT("vhost-user: back end closed the connection with %u I/Os in flight",
+				  q->depth - q->nfree);
+		return -EPIPE;
+	}
+	if (!q->c->interrupt || !timeout_us) {
 		return n;
 	}
 	if (!iop_vdrv_irq_enable(&q->drv, true)) {
@@ -889,7 +925,7 @@ vhuc_poll(struct iop_queue *qq, unsigned int max, unsigned int timeout_us)
 
 static const struct iop_initiator_ops vhost_user_blk_initiator_ops = {
 	.scheme = "vhost-user-blk",
-	.help = "vhost-user front end + virtio-blk driver (opts: mem=SIZE,queue_size=N)",
+	.help = "vhost-user front end + virtio-blk driver (opts: mem=SIZE,queue_size=N,packed=1)",
 	.open = vhuc_open,
 	.close = vhuc_close,
 	.queue_open = vhuc_queue_open,
@@ -904,7 +940,7 @@ IOP_INITIATOR_REGISTER(vhost_user_blk_initiator_ops)
 static const struct iop_initiator_ops vhost_user_scsi_initiator_ops = {
 	.scheme = "vhost-user-scsi",
 	.help = "vhost-user front end + virtio-scsi driver, READ/WRITE(16) on one LUN "
-		"(opts: lun=N,mem=SIZE,queue_size=N)",
+		"(opts: lun=N,mem=SIZE,queue_size=N,packed=1)",
 	.open = vhuc_open,
 	.close = vhuc_close,
 	.queue_open = vhuc_queue_open,

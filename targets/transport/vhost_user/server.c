@@ -16,7 +16,7 @@ vhu_offered_features(struct vhu_tgt *t)
 {
 	return t->cls->features(t) | (1ull << VHU_VIRTIO_F_VERSION_1) |
 	       (1ull << VIRTIO_RING_F_INDIRECT_DESC) | (1ull << VIRTIO_RING_F_EVENT_IDX) |
-	       (1ull << VHU_F_PROTOCOL_FEATURES);
+	       (1ull << VHU_VIRTIO_F_RING_PACKED) | (1ull << VHU_F_PROTOCOL_FEATURES);
 }
 
 /* CONFIG only where the front end takes the config space from us (blk); QEMU builds the
@@ -124,10 +124,12 @@ static int
 vhu_vring_translate(struct vhu_conn *c, struct vhu_vring *vr, void **d, void **a, void **u)
 {
 	size_t n = vr->num;
+	bool packed = c->features & (1ull << VHU_VIRTIO_F_RING_PACKED);
 
+	/* packed: descriptor ring, driver and device event suppression areas (4 bytes each) */
 	*d = iop_vmem_uva(&c->mem, vr->desc_uva, 16 * n);
-	*a = iop_vmem_uva(&c->mem, vr->avail_uva, 6 + 2 * n);
-	*u = iop_vmem_uva(&c->mem, vr->used_uva, 6 + 8 * n);
+	*a = iop_vmem_uva(&c->mem, vr->avail_uva, packed ? 4 : 6 + 2 * n);
+	*u = iop_vmem_uva(&c->mem, vr->used_uva, packed ? 4 : 6 + 8 * n);
 	if (!*d || !*a || !*u) {
 		IOP_ERR("conn %u vring %u: ring addresses outside the memory table", c->id, vr->idx);
 		return -EFAULT;
@@ -150,9 +152,15 @@ vhu_vring_start(struct vhu_conn *c, struct vhu_vring *vr)
 	if (rc) {
 		return rc;
 	}
-	rc = iop_vq_attach(&vr->vq, &c->mem, vr->num, d, a, u, vr->base,
-			   c->features & (1ull << VIRTIO_RING_F_EVENT_IDX),
-			   c->features & (1ull << VIRTIO_RING_F_INDIRECT_DESC));
+	if (c->features & (1ull << VHU_VIRTIO_F_RING_PACKED)) {
+		rc = iop_vq_attach_packed(&vr->vq, &c->mem, vr->num, d, a, u, vr->base,
+					  c->features & (1ull << VIRTIO_RING_F_INDIRECT_DESC));
+	} else {
+		vr->vq.packed = false;
+		rc = iop_vq_attach(&vr->vq, &c->mem, vr->num, d, a, u, (uint16_t)vr->base,
+				   c->features & (1ull << VIRTIO_RING_F_EVENT_IDX),
+				   c->features & (1ull << VIRTIO_RING_F_INDIRECT_DESC));
+	}
 	if (rc) {
 		IOP_ERR("conn %u vring %u: bad ring layout (num %u)", c->id, vr->idx, vr->num);
 		return rc;
@@ -164,6 +172,7 @@ vhu_vring_start(struct vhu_conn *c, struct vhu_vring *vr)
 		free(vr->free);
 		vr->reqs = NULL;
 		vr->free = NULL;
+		iop_vq_detach(&vr->vq);
 		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < vr->num; i++) {
@@ -220,10 +229,11 @@ vhu_vring_stop(struct vhu_conn *c, struct vhu_vring *vr)
 		iop_reactor_remove_fd(c->th->r, vr->kickfd);
 	}
 	vr->started = false;
-	vr->base = vr->vq.last_avail;
+	vr->base = iop_vq_base(&vr->vq);
 	if (!rc) {
 		free(vr->reqs);
 		free(vr->free);
+		iop_vq_detach(&vr->vq);
 	}
 	vr->reqs = NULL;
 	vr->free = NULL;
@@ -405,14 +415,28 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 	case VHU_GET_FEATURES:
 		vhu_reply_u64(c, m, vhu_offered_features(t));
 		return 1;
-	case VHU_SET_FEATURES:
-		if (m->hdr.size != 8 || (m->p.u64 & ~vhu_offered_features(t))) {
-			IOP_ERR("conn %u: SET_FEATURES 0x%llx not offered", c->id,
-				(unsigned long long)m->p.u64);
+	case VHU_SET_FEATURES: {
+		uint64_t extra;
+
+		if (m->hdr.size != 8) {
 			return -EINVAL;
 		}
-		c->features = m->p.u64;
+		extra = m->p.u64 & ~vhu_offered_features(t);
+		/* QEMU passes device-class bits it implements itself (virtio-scsi CHANGE, for
+		 * one) whether or not we offered them: tolerate device bits (0-23), nothing that
+		 * changes the rings or the transport. */
+		if (extra & ~0xffffffull) {
+			IOP_ERR("conn %u: SET_FEATURES 0x%llx: bits 0x%llx were not offered", c->id,
+				(unsigned long long)m->p.u64, (unsigned long long)extra);
+			return -EINVAL;
+		}
+		if (extra) {
+			IOP_WARN("conn %u: SET_FEATURES acks device bits 0x%llx that were not offered; "
+				 "ignored", c->id, (unsigned long long)extra);
+		}
+		c->features = m->p.u64 & ~extra;
 		return 0;
+	}
 	case VHU_GET_PROTOCOL_FEATURES:
 		vhu_reply_u64(c, m, vhu_offered_protocol(t));
 		return 1;
@@ -441,8 +465,10 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 		if (m->hdr.size != sizeof(m->p.state) || !(vr = vhu_vring_get(c, m->p.state.index))) {
 			return -EINVAL;
 		}
-		if (!m->p.state.num || (m->p.state.num & (m->p.state.num - 1)) ||
-		    m->p.state.num > IOP_VQ_MAX_SIZE || vr->started) {
+		/* split rings need a power of 2; packed rings any size up to 32768 */
+		if (!m->p.state.num || m->p.state.num > IOP_VQ_MAX_SIZE || vr->started ||
+		    (!(c->features & (1ull << VHU_VIRTIO_F_RING_PACKED)) &&
+		     (m->p.state.num & (m->p.state.num - 1)))) {
 			IOP_ERR("conn %u vring %u: bad size %u", c->id, vr->idx, m->p.state.num);
 			return -EINVAL;
 		}
@@ -450,10 +476,10 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 		return 0;
 	case VHU_SET_VRING_BASE:
 		if (m->hdr.size != sizeof(m->p.state) || !(vr = vhu_vring_get(c, m->p.state.index)) ||
-		    vr->started || m->p.state.num > 0xffff) {
+		    vr->started) {
 			return -EINVAL;
 		}
-		vr->base = (uint16_t)m->p.state.num;
+		vr->base = m->p.state.num;
 		return 0;
 	case VHU_SET_VRING_ADDR: {
 		struct vhu_vring_addr *a = &m->p.addr;

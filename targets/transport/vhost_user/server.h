@@ -31,7 +31,7 @@ struct vhu_vring {
 	struct vhu_conn *conn;
 	unsigned int idx;
 	uint16_t num;
-	uint16_t base;
+	uint32_t base;        /* split: next avail index; packed: see iop_vq_attach_packed */
 	uint32_t addr_flags;
 	uint64_t desc_uva, avail_uva, used_uva;
 	bool addr_set;

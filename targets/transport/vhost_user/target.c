@@ -88,9 +88,8 @@ vhu_thread_poll_backends(struct vhu_thread *th)
 }
 
 static int
-vhu_thread_poll(void *arg)
+vhu_thread_poll_once(struct vhu_thread *th)
 {
-	struct vhu_thread *th = arg;
 	struct vhu_tgt *t = th->tgt;
 	unsigned int nvr = t->cls->max_vrings(t);
 	int work = vhu_thread_poll_backends(th);
@@ -111,7 +110,41 @@ vhu_thread_poll(void *arg)
 			}
 		}
 	}
-	if (work || !t->interrupt) {
+	return work;
+}
+
+/*
+ * Polling mode: spin while a front end is connected, staying inside this poller for up to
+ * VHU_SPIN_NS so that the reactor's epoll_wait (control messages, hotplug calls) costs one
+ * syscall per slice instead of one per pass; with no front end, report idle so that the reactor
+ * (always created in interrupt mode) sleeps in epoll. Interrupt mode: one pass, then re-enable
+ * kicks before the reactor sleeps.
+ */
+#define VHU_SPIN_NS 50000
+
+static int
+vhu_thread_poll(void *arg)
+{
+	struct vhu_thread *th = arg;
+	struct vhu_tgt *t = th->tgt;
+	unsigned int nvr = t->cls->max_vrings(t);
+	int work;
+
+	if (!t->interrupt) {
+		uint64_t t0;
+
+		if (!th->conns) {
+			return vhu_thread_poll_backends(th);
+		}
+		t0 = iop_now_ns();
+		work = 0;
+		do {
+			work += vhu_thread_poll_once(th);
+		} while (iop_now_ns() - t0 < VHU_SPIN_NS);
+		return work + 1;
+	}
+	work = vhu_thread_poll_once(th);
+	if (work) {
 		return work;
 	}
 	if (th->inflight) {
@@ -520,8 +553,7 @@ vhu_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 
 		th->tgt = t;
 		th->scsi = t->scsi;
-		rc = iop_reactor_create(ncpus ? cpus[i % (unsigned int)ncpus] : -1, cfg->interrupt,
-					&th->r);
+		rc = iop_reactor_create(ncpus ? cpus[i % (unsigned int)ncpus] : -1, true, &th->r);
 		if (rc) {
 			goto fail;
 		}

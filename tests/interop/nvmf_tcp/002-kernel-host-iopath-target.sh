@@ -6,7 +6,7 @@
 # back with md5 verification, and the host compares it with the target's file backend. The target's
 # --trace and QEMU's capture of the guest NIC are both checked with tshark; GUESTLAB_RECORD=1 stores
 # the target's trace as conformance/traces/linux-host_iopath-target.pcap.
-# TIMEOUT=180
+# TIMEOUT=300 (the first guest lab test of a run also downloads the kernel and builds the initramfs)
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
 "$IOPATH" --list 2>/dev/null | grep -q nvmf-tcp || { echo "SKIP: nvmf-tcp not built"; exit 77; }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Description: host driver core: CID tracking, SQE building, errno mapping, bring-up against the core. */
+/* Description: host driver core: CIDs, SQE building, errno mapping, bring-up against the core. */
 #include <stdint.h>
 #include "targets/nvme/nvme_internal.h"
 #include "tests/unit/targets/nvme/nvme_ut.h"

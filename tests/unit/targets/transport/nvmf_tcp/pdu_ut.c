@@ -7,7 +7,9 @@
 #include <string.h>
 #include "iopath/nvme_tcp_spec.h"
 #include "iopath/util.h"
+#include "iopath/option.h"
 #include "targets/transport/nvmf_tcp/nvmf_tcp_internal.h"
+#include "targets/transport/nvmf_tcp/nvmf_tcp_sock.h"
 #include "tests/common/ut.h"
 
 static void
@@ -87,7 +89,7 @@ static const struct ch_case g_ch_cases[] = {
 	{"r2t to ctrl", true, true, false, false, {9, 0, 24, 0, 24}, -EPROTO, FES_HF, 0, 0},
 	{"cmd to host", false, true, false, false, {CMD, 0, 72, 0, 72}, -EPROTO, FES_HF, 0, 0},
 	/* 3: sequence */
-	{"cmd before icreq", true, false, false, false, {CMD, 0, 72, 0, 72}, -EPROTO, FES_SEQ, 0, 0},
+	{"cmd pre-IC", true, false, false, false, {CMD, 0, 72, 0, 72}, -EPROTO, FES_SEQ, 0, 0},
 	{"icreq twice", true, true, false, false, {0, 0, 128, 0, 128}, -EPROTO, FES_SEQ, 0, 0},
 	/* 4: flags */
 	{"cmd LAST flag", true, true, false, false, {CMD, 4, 72, 0, 72}, -EPROTO, FES_HF, 1, 0},
@@ -105,8 +107,8 @@ static const struct ch_case g_ch_cases[] = {
 	{"icreq hlen 127", true, false, false, false, {0, 0, 127, 0, 128}, -EPROTO, FES_HF, 2, 0},
 	{"h2c hlen 28", true, true, false, false, {H2CD, 0, 28, 28, 28 + 64}, -EPROTO, FES_HF, 2, 0},
 	/* 6: pdo */
-	{"pdo in header", true, true, false, false, {CMD, 0, 72, 16, 72 + 64}, -EPROTO, FES_HF, 3, 0},
-	{"pdo unaligned", true, true, false, false, {CMD, 0, 72, 74, 74 + 64}, -EPROTO, FES_HF, 3, 0},
+	{"pdo in hdr", true, true, false, false, {CMD, 0, 72, 16, 72 + 64}, -EPROTO, FES_HF, 3, 0},
+	{"pdo align", true, true, false, false, {CMD, 0, 72, 74, 74 + 64}, -EPROTO, FES_HF, 3, 0},
 	{"pdo w/o data", true, true, false, false, {CMD, 0, 72, 72, 72}, -EPROTO, FES_HF, 3, 0},
 	{"pdo past plen", true, true, false, false, {CMD, 0, 72, 200, 100}, -EPROTO, FES_HF, 3, 0},
 	{"pdo hides hdgst", true, true, true, false, {CMD, 1, 72, 72, 76 + 64}, -EPROTO, FES_HF, 3,
@@ -456,6 +458,36 @@ test_replay_capture(void)
 	nvmf_tcp_rx_fini(&c2h.rx);
 }
 
-IOP_UT_MAIN("nvmf_tcp_pdu", IOP_UT(test_crc32c_vectors), IOP_UT(test_hdgst_from_capture),
-	    IOP_UT(test_ch_table), IOP_UT(test_ic_checks), IOP_UT(test_layout),
+struct q_opts {
+	bool hdgst;
+	uint64_t qd;
+};
+
+static const struct iop_option g_q_tbl[] = {
+	{"hdgst", NULL, IOP_OPT_BOOL, offsetof(struct q_opts, hdgst), "0", 0, 0, NULL, ""},
+	{"qd", NULL, IOP_OPT_UINT, offsetof(struct q_opts, qd), "1", 1, 64, NULL, ""},
+	{NULL},
+};
+
+static void
+test_uri_query(void)
+{
+	struct q_opts o = {false, 1};
+	char p1[] = "nqn.x:y?hdgst=1&qd=8&sqfc_disable=0", p2[] = "nqn.x:y", p3[] = "n?qd=100";
+	char err[128];
+
+	/* 1: known keys set, unknown ones (meant for the other end) skipped, NQN cut */
+	CU_ASSERT_EQUAL(nvmf_tcp_uri_query(p1, g_q_tbl, &o, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(p1, "nqn.x:y");
+	CU_ASSERT(o.hdgst);
+	CU_ASSERT_EQUAL(o.qd, 8);
+	/* 2: no query: untouched */
+	CU_ASSERT_EQUAL(nvmf_tcp_uri_query(p2, g_q_tbl, &o, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(p2, "nqn.x:y");
+	/* 3: a known key with a bad value is an error */
+	CU_ASSERT_NOT_EQUAL(nvmf_tcp_uri_query(p3, g_q_tbl, &o, err, sizeof(err)), 0);
+}
+
+IOP_UT_MAIN("nvmf_tcp_pdu", IOP_UT(test_uri_query), IOP_UT(test_crc32c_vectors),
+	    IOP_UT(test_hdgst_from_capture), IOP_UT(test_ch_table), IOP_UT(test_ic_checks), IOP_UT(test_layout),
 	    IOP_UT(test_rx_parser), IOP_UT(test_replay_capture))

@@ -431,6 +431,26 @@ test_blk_end_to_end(void)
 }
 
 static void
+test_blk_packed(void)
+{
+	struct tgt g;
+	struct cli c;
+
+	CU_ASSERT_EQUAL_FATAL(tgt_start(&g, "vhost-user-blk", 1, false, false), 0);
+	CU_ASSERT_EQUAL_FATAL(cli_open(&c, g.uri, "packed=1,queue_size=48", false), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.ini->desc, "packed"));
+	CU_ASSERT_EQUAL(cli_verify(&c, 64, 0x21), 0);
+	CU_ASSERT_EQUAL(cli_io(&c, IOP_OP_READ, 4 << 20, 4096), -EIO);
+	cli_close(&c);
+	/* reconnect with a split ring on the same data */
+	CU_ASSERT_EQUAL_FATAL(cli_open(&c, g.uri, NULL, false), 0);
+	CU_ASSERT_EQUAL(cli_io(&c, IOP_OP_READ, 63 * 4096, 4096), 0);
+	CU_ASSERT_EQUAL(c.buf[0], (uint8_t)(0x21 + 63));
+	cli_close(&c);
+	tgt_stop(&g);
+}
+
+static void
 test_blk_read_only(void)
 {
 	struct tgt g;
@@ -516,6 +536,12 @@ test_bad_frontend(void)
 		CU_ASSERT_EQUAL(raw_msg(&r, VHU_SET_VRING_NUM, &st, 8, NULL, 0, NULL), -EPROTO);
 		v = 0;
 		CU_ASSERT_EQUAL(raw_msg(&r, VHU_GET_FEATURES, NULL, 0, NULL, 0, rep), 0);
+		/* a ring/transport bit that was never offered is refused ... */
+		v = rep->p.u64 | (1ull << 40);
+		CU_ASSERT_EQUAL(raw_msg(&r, VHU_SET_FEATURES, &v, 8, NULL, 0, NULL), -EPROTO);
+		/* ... a device-class bit QEMU handles itself is tolerated */
+		v = (rep->p.u64 & ~(1ull << VHU_VIRTIO_F_RING_PACKED)) | (1ull << 23);
+		CU_ASSERT_EQUAL(raw_msg(&r, VHU_SET_FEATURES, &v, 8, NULL, 0, NULL), 0);
 	}
 
 	/* Test 6: corrupt ring (avail index far ahead): that ring stops, nothing hangs */
@@ -661,5 +687,6 @@ quiet(void)
 	iop_log_set_quiet(true);
 }
 
-IOP_UT_MAIN("vhost-user", IOP_UT(quiet), IOP_UT(test_blk_end_to_end), IOP_UT(test_blk_read_only),
+IOP_UT_MAIN("vhost-user", IOP_UT(quiet), IOP_UT(test_blk_end_to_end), IOP_UT(test_blk_packed),
+	    IOP_UT(test_blk_read_only),
 	    IOP_UT(test_bad_frontend), IOP_UT(test_scsi))

@@ -102,7 +102,10 @@ srv_irq(void *arg, uint32_t vec)
 		if (vfu_pci_msix_route(&s->pci, vec)) {
 			srv_fire_msix(s, vec);
 		}
-	} else if (vfu_pci_intx_allowed(&s->pci) && !s->intx_masked) {
+	} else if (vfu_pci_intx_allowed(&s->pci) && !s->intx_masked &&
+		   s->irq_fd[VFIO_PCI_INTX_IRQ_INDEX][0] >= 0) {
+		/* INTx is advertised AUTOMASKED: masked until the client sends UNMASK */
+		s->intx_masked = true;
 		srv_signal(s->irq_fd[VFIO_PCI_INTX_IRQ_INDEX][0]);
 	}
 }

@@ -9,7 +9,7 @@ vfu_start_target --backend malloc:size=32M --interrupt
 grep -q '"iops":[1-9]' "$VFU_DIR/b.json" || vfu_fail "no I/O in interrupt mode"
 # Legacy INTx (automasked, unmasked by SET_IRQS after each interrupt), two queues sharing it.
 "$IOPATH" run "$VFU_URI" --interrupt --opts irq=intx --rw randrw --iodepth 8 --numjobs 2 \
-	--size 4M --runtime 1 --verify 1 -q || vfu_fail "INTx run with verify"
+	--offset 16M --size 4M --runtime 1 --verify 1 -q || vfu_fail "INTx run with verify"
 # A polling client against the interrupt-mode server still works (server scans doorbells).
 "$IOPATH" vfio-user-check verify "$VFU_URI" --seed 3 --count 64 || vfu_fail "polling client"
 vfu_finish

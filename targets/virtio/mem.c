@@ -70,6 +70,22 @@ iop_vmem_add_ptr(struct iop_vmem *m, void *host, uint64_t gpa, uint64_t size, ui
 	return 0;
 }
 
+int
+iop_vmem_remove(struct iop_vmem *m, uint64_t gpa, uint64_t size)
+{
+	for (unsigned int i = 0; i < m->nr; i++) {
+		if (m->r[i].gpa == gpa && m->r[i].size == size) {
+			if (m->r[i].map) {
+				munmap(m->r[i].map, m->r[i].map_len);
+			}
+			m->r[i] = m->r[--m->nr];
+			m->last = 0;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 void
 iop_vmem_clear(struct iop_vmem *m)
 {

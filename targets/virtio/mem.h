@@ -37,6 +37,8 @@ int iop_vmem_add_fd(struct iop_vmem *m, int fd, uint64_t gpa, uint64_t size, uin
 		    uint64_t off);
 /** Add an already mapped region (the driver side and unit tests). \return as iop_vmem_add_fd. */
 int iop_vmem_add_ptr(struct iop_vmem *m, void *host, uint64_t gpa, uint64_t size, uint64_t uva);
+/** Unmap and forget the region that starts at gpa with that size. \return 0 or -ENOENT. */
+int iop_vmem_remove(struct iop_vmem *m, uint64_t gpa, uint64_t size);
 /** Unmap and forget every region. */
 void iop_vmem_clear(struct iop_vmem *m);
 

@@ -26,7 +26,7 @@ vhu_offered_protocol(struct vhu_tgt *t)
 {
 	return (1ull << VHU_PROTOCOL_F_MQ) | (1ull << VHU_PROTOCOL_F_REPLY_ACK) |
 	       (t->cls->config_space ? 1ull << VHU_PROTOCOL_F_CONFIG : 0) |
-	       (1ull << VHU_PROTOCOL_F_RESET_DEVICE);
+	       (1ull << VHU_PROTOCOL_F_RESET_DEVICE) | (1ull << VHU_PROTOCOL_F_CONFIGURE_MEM_SLOTS);
 }
 
 void *
@@ -275,6 +275,35 @@ vhu_conn_destroy(struct vhu_conn *c)
 	free(c);
 }
 
+/* After a memory table change: find the started rings again. */
+static int
+vhu_retranslate(struct vhu_conn *c)
+{
+	for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
+		struct vhu_vring *vr = &c->vr[i];
+		void *d, *a, *u;
+		int rc;
+
+		if (!vr->started) {
+			continue;
+		}
+		rc = vhu_vring_translate(c, vr, &d, &a, &u);
+		if (rc) {
+			return rc;
+		}
+		if (vr->vq.packed) {
+			vr->vq.pdesc = d;
+			vr->vq.drv_evt = a;
+			vr->vq.dev_evt = u;
+		} else {
+			vr->vq.desc = d;
+			vr->vq.avail = a;
+			vr->vq.used = u;
+		}
+	}
+	return 0;
+}
+
 static int
 vhu_set_mem_table(struct vhu_conn *c, struct vhu_msg *m)
 {
@@ -307,22 +336,41 @@ vhu_set_mem_table(struct vhu_conn *c, struct vhu_msg *m)
 		iop_vmem_clear(&c->mem);
 		return rc;
 	}
-	for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
-		struct vhu_vring *vr = &c->vr[i];
-		void *d, *a, *u;
-
-		if (vr->started) {
-			rc = vhu_vring_translate(c, vr, &d, &a, &u);
-			if (rc) {
-				return rc;
-			}
-			vr->vq.desc = d;
-			vr->vq.avail = a;
-			vr->vq.used = u;
-		}
-	}
 	IOP_INFO(vhost, "conn %u: memory table with %u regions", c->id, mem->nregions);
-	return 0;
+	return vhu_retranslate(c);
+}
+
+/* CONFIGURE_MEM_SLOTS: one region more or less. */
+static int
+vhu_mem_reg(struct vhu_conn *c, struct vhu_msg *m, bool add)
+{
+	struct vhu_mem_region *r = &m->p.mreg.r;
+	int rc;
+
+	if (m->hdr.size != sizeof(m->p.mreg) || (add && m->nfds != 1)) {
+		IOP_ERR("conn %u: %s with %u bytes, %u fds", c->id, add ? "ADD_MEM_REG" : "REM_MEM_REG",
+			m->hdr.size, m->nfds);
+		return -EINVAL;
+	}
+	if (add) {
+		rc = iop_vmem_add_fd(&c->mem, m->fds[0], r->gpa, r->size, r->uva, r->mmap_offset);
+		if (rc) {
+			IOP_ERR("conn %u: cannot add region gpa 0x%llx size 0x%llx: %s", c->id,
+				(unsigned long long)r->gpa, (unsigned long long)r->size, strerror(-rc));
+		}
+		return rc;
+	}
+	/* requests in flight may point into it: let them finish first */
+	if (vhu_drain(c->th, vhu_conn_idle, c)) {
+		return -ETIMEDOUT;
+	}
+	rc = iop_vmem_remove(&c->mem, r->gpa, r->size);
+	if (rc) {
+		IOP_ERR("conn %u: REM_MEM_REG: no region gpa 0x%llx size 0x%llx", c->id,
+			(unsigned long long)r->gpa, (unsigned long long)r->size);
+		return rc;
+	}
+	return vhu_retranslate(c);
 }
 
 static struct vhu_vring *
@@ -461,6 +509,13 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 		return 1;
 	case VHU_SET_MEM_TABLE:
 		return vhu_set_mem_table(c, m);
+	case VHU_GET_MAX_MEM_SLOTS:
+		vhu_reply_u64(c, m, IOP_VMEM_MAX_REGIONS);
+		return 1;
+	case VHU_ADD_MEM_REG:
+		return vhu_mem_reg(c, m, true);
+	case VHU_REM_MEM_REG:
+		return vhu_mem_reg(c, m, false);
 	case VHU_SET_VRING_NUM:
 		if (m->hdr.size != sizeof(m->p.state) || !(vr = vhu_vring_get(c, m->p.state.index))) {
 			return -EINVAL;
@@ -492,18 +547,7 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 		vr->used_uva = a->used;
 		vr->addr_flags = a->flags;
 		vr->addr_set = true;
-		if (vr->started) {
-			void *d, *av, *u;
-
-			rc = vhu_vring_translate(c, vr, &d, &av, &u);
-			if (rc) {
-				return rc;
-			}
-			vr->vq.desc = d;
-			vr->vq.avail = av;
-			vr->vq.used = u;
-		}
-		return 0;
+		return vr->started ? vhu_retranslate(c) : 0;
 	}
 	case VHU_GET_VRING_BASE:
 		if (m->hdr.size != sizeof(m->p.state) || !(vr = vhu_vring_get(c, m->p.state.index))) {

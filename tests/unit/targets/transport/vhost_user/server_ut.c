@@ -437,7 +437,8 @@ test_blk_packed(void)
 	struct cli c;
 
 	CU_ASSERT_EQUAL_FATAL(tgt_start(&g, "vhost-user-blk", 1, false, false), 0);
-	CU_ASSERT_EQUAL_FATAL(cli_open(&c, g.uri, "packed=1,queue_size=48", false), 0);
+	CU_ASSERT_EQUAL_FATAL(cli_open(&c, g.uri, "packed=1,queue_size=48,memslots=1,mem=4M", false),
+			      0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(c.ini->desc, "packed"));
 	CU_ASSERT_EQUAL(cli_verify(&c, 64, 0x21), 0);
 	CU_ASSERT_EQUAL(cli_io(&c, IOP_OP_READ, 4 << 20, 4096), -EIO);
@@ -523,6 +524,26 @@ test_bad_frontend(void)
 	}
 	CU_ASSERT_PTR_EQUAL(raw_wait(&r, 0, &len), (void *)4);
 	CU_ASSERT_EQUAL(len, 0);
+
+	/* Test 4b: ADD_MEM_REG a second region, use it, REM_MEM_REG it: then it is out of range */
+	{
+		int mfd = memfd_create("extra", 0);
+		struct vhu_mem_single mr = {0};
+
+		CU_ASSERT_EQUAL(ftruncate(mfd, 1 << 20), 0);
+		mr.r = (struct vhu_mem_region){8 << 20, 1 << 20, 0x600000000000ull, 0};
+		CU_ASSERT_EQUAL(raw_msg(&r, VHU_ADD_MEM_REG, &mr, sizeof(mr), &mfd, 1, NULL), 0);
+		raw_blk_read(&r, (8 << 20) + 4096, 4096, (void *)40);
+		CU_ASSERT_PTR_EQUAL(raw_wait(&r, 0, &len), (void *)40);
+		CU_ASSERT_EQUAL(len, 4097);
+		CU_ASSERT_EQUAL(raw_msg(&r, VHU_REM_MEM_REG, &mr, sizeof(mr), &mfd, 1, NULL), 0);
+		raw_blk_read(&r, (8 << 20) + 4096, 4096, (void *)41);
+		CU_ASSERT_PTR_EQUAL(raw_wait(&r, 0, &len), (void *)41);
+		CU_ASSERT_EQUAL(len, 0);
+		/* removing it twice is refused */
+		CU_ASSERT_EQUAL(raw_msg(&r, VHU_REM_MEM_REG, &mr, sizeof(mr), NULL, 0, NULL), -EPROTO);
+		close(mfd);
+	}
 
 	/* the raw device still serves good requests */
 	raw_blk_read(&r, 2 << 20, 512, (void *)5);

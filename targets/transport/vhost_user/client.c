@@ -314,7 +314,6 @@ static int
 vhuc_scsi_probe(struct vhuc *c)
 {
 	struct iop_queue *qq;
-	struct vhuc_queue *q;
 	struct iop_io io = {0};
 	uint8_t *buf;
 	bool done = false;
@@ -324,7 +323,6 @@ vhuc_scsi_probe(struct vhuc *c)
 	if (rc) {
 		return rc;
 	}
-	q = (struct vhuc_queue *)qq;
 	buf = vhuc_alloc(c, 4096);
 	if (!buf) {
 		vhuc_queue_close(qq);
@@ -360,7 +358,6 @@ vhuc_scsi_probe(struct vhuc *c)
 		c->base.block_size = bs;
 		c->base.size = (last + 1) * bs;
 	}
-	(void)q;
 	vhuc_queue_close(qq);
 	return rc;
 }
@@ -423,9 +420,7 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	want = (1ull << VHU_VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_EVENT_IDX) |
 	       (1ull << VHU_F_PROTOCOL_FEATURES) |
 	       (o.packed ? 1ull << VHU_VIRTIO_F_RING_PACKED : 0);
-	if (c->scsi) {
-		want |= 0;
-	} else {
+	if (!c->scsi) {
 		want |= (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
 			(1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_MQ) |
 			(1ull << VIRTIO_BLK_F_RO) | (1ull << VIRTIO_BLK_F_DISCARD) |

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include "targets/virtio/mem.h"
 
 static int
@@ -29,6 +30,7 @@ iop_vmem_add_fd(struct iop_vmem *m, int fd, uint64_t gpa, uint64_t size, uint64_
 		uint64_t off)
 {
 	struct iop_vmem_region *r;
+	struct stat st;
 	void *p;
 	int rc = vmem_check_new(m, gpa, size);
 
@@ -36,6 +38,13 @@ iop_vmem_add_fd(struct iop_vmem *m, int fd, uint64_t gpa, uint64_t size, uint64_
 		return rc;
 	}
 	if (off + size < off || uva + size < uva || off + size > SIZE_MAX) {
+		return -EINVAL;
+	}
+	/* A region past the end of its file would fault (SIGBUS) on first use: refuse it. */
+	if (fstat(fd, &st)) {
+		return -errno;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < off + size) {
 		return -EINVAL;
 	}
 	p = mmap(NULL, off + size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);

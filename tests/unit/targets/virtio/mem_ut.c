@@ -70,6 +70,13 @@ test_fd(void)
 	*(uint8_t *)iop_vmem_gpa(&m, 0x10000, 1) = 0xa5;
 	CU_ASSERT_EQUAL(p[4096], 0xa5);
 	CU_ASSERT_EQUAL(iop_vmem_add_fd(&m, -1, 0x90000, 4096, 0, 0), -EBADF);
+	/* a region running past the end of the file would SIGBUS on use: refused */
+	fd = memfd_create("mem_ut2", 0);
+	CU_ASSERT_EQUAL(ftruncate(fd, 4096), 0);
+	CU_ASSERT_EQUAL(iop_vmem_add_fd(&m, fd, 0x90000, 8192, 0, 0), -EINVAL);
+	CU_ASSERT_EQUAL(iop_vmem_add_fd(&m, fd, 0x90000, 4096, 0, 4096), -EINVAL);
+	CU_ASSERT_EQUAL(iop_vmem_add_fd(&m, fd, 0x90000, 4096, 0, 0), 0);
+	close(fd);
 	iop_vmem_clear(&m);
 	munmap(p, 3 * 4096);
 }

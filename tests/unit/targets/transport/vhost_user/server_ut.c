@@ -702,6 +702,83 @@ test_scsi(void)
 	tgt_stop(&g);
 }
 
+static uint64_t g_rng = 0x2545f4914f6cdd1dull;
+
+static uint32_t
+rnd(void)
+{
+	g_rng ^= g_rng << 13;
+	g_rng ^= g_rng >> 7;
+	g_rng ^= g_rng << 17;
+	return (uint32_t)g_rng;
+}
+
+/* Random messages (any request code, random sizes, payloads with small indices, random fds) on
+ * short-lived connections: the back end must stay up and keep serving a good front end. */
+static void
+test_fuzz_messages(void)
+{
+	struct vhu_msg *m = calloc(1, sizeof(*m));
+	struct tgt g;
+	struct cli c;
+	struct raw r;
+	int memfd = memfd_create("fuzz", 0);
+
+	CU_ASSERT_EQUAL(ftruncate(memfd, 1 << 20), 0);
+	CU_ASSERT_EQUAL_FATAL(tgt_start(&g, "vhost-user-blk", 1, false, false), 0);
+	CU_ASSERT_EQUAL_FATAL(cli_open(&c, g.uri, NULL, false), 0);
+	for (int conn = 0; conn < 40; conn++) {
+		struct timeval tv = {.tv_usec = 2000};
+
+		if (raw_connect(&r, g.sock)) {
+			CU_FAIL("connect");
+			break;
+		}
+		setsockopt(r.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		for (int i = 0; i < 25; i++) {
+			int efd = -1;
+
+			memset(m, 0, sizeof(*m));
+			m->hdr.request = rnd() % 42;
+			m->hdr.flags = VHU_FLAG_VERSION | (rnd() & VHU_FLAG_NEED_REPLY);
+			m->hdr.size = (rnd() % 4) ? rnd() % 48 : rnd() % 300;
+			for (uint32_t k = 0; k < m->hdr.size; k++) {
+				m->p.raw[k] = (uint8_t)rnd();
+			}
+			if (m->hdr.size >= 8 && rnd() % 2) {
+				m->p.state.index = rnd() % 4; /* small vring index / region count */
+				m->p.state.num = (rnd() % 2) ? 1u << (rnd() % 10) : rnd();
+			}
+			if (rnd() % 3 == 0) {
+				efd = eventfd(0, 0);
+				m->fds[m->nfds++] = (rnd() % 2) ? efd : memfd;
+			}
+			if (vhu_send(r.fd, m)) {
+				if (efd >= 0) {
+					close(efd);
+				}
+				break; /* the back end closed this connection: fine */
+			}
+			if (efd >= 0) {
+				close(efd);
+			}
+		}
+		close(r.fd);
+		if (conn % 10 == 9) {
+			CU_ASSERT_EQUAL(cli_verify(&c, 4, (uint8_t)conn), 0);
+		}
+	}
+	CU_ASSERT_EQUAL(cli_verify(&c, 8, 0x77), 0);
+	cli_close(&c);
+	/* and new front ends are still accepted */
+	CU_ASSERT_EQUAL_FATAL(cli_open(&c, g.uri, NULL, false), 0);
+	CU_ASSERT_EQUAL(cli_verify(&c, 4, 0x78), 0);
+	cli_close(&c);
+	tgt_stop(&g);
+	close(memfd);
+	free(m);
+}
+
 static void
 quiet(void)
 {
@@ -710,4 +787,4 @@ quiet(void)
 
 IOP_UT_MAIN("vhost-user", IOP_UT(quiet), IOP_UT(test_blk_end_to_end), IOP_UT(test_blk_packed),
 	    IOP_UT(test_blk_read_only),
-	    IOP_UT(test_bad_frontend), IOP_UT(test_scsi))
+	    IOP_UT(test_bad_frontend), IOP_UT(test_scsi), IOP_UT(test_fuzz_messages))

@@ -105,7 +105,7 @@ vhu_blk_process(struct vhu_conn *c, struct vhu_vring *vr)
 		vr->stalled = NULL;
 		n++;
 	}
-	while (n < VHU_BATCH) {
+	while (n < VHU_BATCH && iop_vq_has_avail(&vr->vq)) {
 		struct vhu_blk_req *q = vhu_req_get(vr);
 		int rc;
 

@@ -176,7 +176,7 @@ vhu_scsi_process(struct vhu_conn *c, struct vhu_vring *vr)
 		vr->stalled = NULL;
 		n++;
 	}
-	while (n < VHU_BATCH) {
+	while (n < VHU_BATCH && iop_vq_has_avail(&vr->vq)) {
 		struct vhu_scsi_req *q = NULL;
 		int rc = vhu_scsi_pop(c, vr, &q);
 

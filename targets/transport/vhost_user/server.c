@@ -41,9 +41,7 @@ vhu_req_get(struct vhu_vring *vr)
 void
 vhu_req_put(struct vhu_vring *vr, void *req)
 {
-	size_t i = (size_t)((uint8_t *)req - vr->reqs) / vr->conn->tgt->cls->req_size;
-
-	vr->free[vr->nfree++] = (uint16_t)i;
+	vr->free[vr->nfree++] = ((struct vhu_req_hdr *)req)->slot;
 }
 
 void
@@ -176,6 +174,10 @@ vhu_vring_start(struct vhu_conn *c, struct vhu_vring *vr)
 		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < vr->num; i++) {
+		struct vhu_req_hdr *h = (void *)(vr->reqs + (size_t)i * t->cls->req_size);
+
+		h->slot = (uint16_t)i;
+		h->vr = vr;
 		vr->free[i] = (uint16_t)(vr->num - 1 - i);
 	}
 	vr->nfree = vr->num;

@@ -52,6 +52,7 @@ struct vhu_vring {
 struct vhu_req_hdr {
 	struct vhu_vring *vr;
 	uint16_t head;
+	uint16_t slot;        /* index in the ring's pool (set once) */
 };
 
 /** Device class: what differs between vhost-user-blk and vhost-user-scsi. */
@@ -118,6 +119,7 @@ struct vhu_tgt {
 	bool interrupt;
 	bool read_only;
 	unsigned int queues;      /* request queues (blk: all vrings; scsi: vrings - 2) */
+	unsigned int nvrings;     /* vrings a front end may use (cls->max_vrings) */
 	unsigned int nthreads;
 	unsigned int next_thread;
 	unsigned int next_conn_id;

@@ -112,10 +112,13 @@ iop_vmem_clear(struct iop_vmem *m)
 static struct iop_vmem_region *
 vmem_find(struct iop_vmem *m, uint64_t gpa)
 {
+	/* several threads translate through one table (the rings of one device are spread
+	 * over threads): the hint is a relaxed atomic, any value of it is safe */
+	unsigned int last = __atomic_load_n(&m->last, __ATOMIC_RELAXED);
 	struct iop_vmem_region *r;
 
-	if (m->last < m->nr) {
-		r = &m->r[m->last];
+	if (last < m->nr) {
+		r = &m->r[last];
 		if (gpa - r->gpa < r->size) {
 			return r;
 		}
@@ -123,7 +126,7 @@ vmem_find(struct iop_vmem *m, uint64_t gpa)
 	for (unsigned int i = 0; i < m->nr; i++) {
 		r = &m->r[i];
 		if (gpa - r->gpa < r->size) {
-			m->last = i;
+			__atomic_store_n(&m->last, i, __ATOMIC_RELAXED);
 			return r;
 		}
 	}

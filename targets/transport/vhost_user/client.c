@@ -297,6 +297,8 @@ vhuc_queue_free(struct vhuc_queue *q)
 }
 
 static void vhuc_close(struct iop_initiator *ini);
+static const struct iop_initiator_ops vhost_user_blk_initiator_ops;
+static const struct iop_initiator_ops vhost_user_scsi_initiator_ops;
 static int vhuc_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
 			   struct iop_queue **out);
 static void vhuc_queue_close(struct iop_queue *qq);
@@ -393,6 +395,7 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	pthread_mutex_init(&c->lock, NULL);
 	c->memfd = -1;
 	c->scsi = !strcmp(u.scheme, "vhost-user-scsi");
+	c->base.ops = c->scsi ? &vhost_user_scsi_initiator_ops : &vhost_user_blk_initiator_ops;
 	c->interrupt = cfg->interrupt;
 	c->queue_size = (unsigned int)o.queue_size;
 	c->lun = cfg->nsid ? cfg->nsid - 1 : (unsigned int)o.lun;

@@ -84,10 +84,13 @@ tgt_thread(void *arg)
 	return NULL;
 }
 
+static unsigned int g_threads = 1;
+
 static int
 tgt_start(struct tgt *g, const char *scheme, unsigned int nluns, bool interrupt, bool ro)
 {
-	struct iop_target_cfg cfg = {.nr_threads = 1, .interrupt = interrupt, .read_only = ro};
+	struct iop_target_cfg cfg = {.nr_threads = g_threads, .interrupt = interrupt,
+				     .read_only = ro};
 	int rc;
 
 	memset(g, 0, sizeof(*g));
@@ -451,6 +454,101 @@ test_blk_packed(void)
 	tgt_stop(&g);
 }
 
+/* Two reactor threads, two front ends with two queues each: the rings of one device are spread
+ * over both threads; a queue closed with I/O in flight is drained first. */
+static void
+test_blk_threads(void)
+{
+	struct iop_initiator_cfg cfg = {.nr_queues = 2, .queue_depth = 8};
+	struct iop_queue *q[2][2];
+	struct iop_initiator *ini[2];
+	struct iop_io io[2][2][8];
+	uint8_t *buf[2][2];
+	int done = 0;
+	struct tgt g;
+
+	g_threads = 2;
+	for (int irq = 0; irq < 2; irq++) {
+		CU_ASSERT_EQUAL_FATAL(tgt_start(&g, "vhost-user-blk", 1, irq, false), 0);
+		cfg.uri = g.uri;
+		cfg.interrupt = irq;
+		for (int d = 0; d < 2; d++) {
+			const struct iop_initiator_ops *ops = iop_initiator_find_uri(g.uri);
+
+			CU_ASSERT_EQUAL_FATAL(ops->open(&cfg, &ini[d]), 0);
+			for (int k = 0; k < 2; k++) {
+				CU_ASSERT_EQUAL_FATAL(ops->queue_open(ini[d], (unsigned int)k, 8, &q[d][k]),
+						      0);
+				buf[d][k] = ops->buf_alloc(q[d][k], 8 * 4096);
+			}
+		}
+		/* every queue writes its own 8 blocks at once, then reads them back */
+		for (int op = 0; op < 2; op++) {
+			done = 0;
+			for (int d = 0; d < 2; d++) {
+				for (int k = 0; k < 2; k++) {
+					for (int i = 0; i < 8; i++) {
+						struct iop_io *x = &io[d][k][i];
+						uint8_t *b = buf[d][k] + i * 4096;
+
+						memset(x, 0, sizeof(*x));
+						x->op = op ? IOP_OP_READ : IOP_OP_WRITE;
+						x->offset = (uint64_t)(((d * 2 + k) * 8 + i) * 4096);
+						memset(b, op ? 0 : (uint8_t)(d * 16 + k * 8 + i + 1), 4096);
+						iop_io_set_buf(x, b, 4096);
+						x->cb = io_cb;
+						x->cb_arg = &done;
+						CU_ASSERT_EQUAL(ini[d]->ops->submit(q[d][k], x), 0);
+					}
+				}
+			}
+			for (uint64_t t0 = iop_now_ns(); done < 32 && iop_now_ns() - t0 < 5000000000ull;) {
+				for (int d = 0; d < 2; d++) {
+					for (int k = 0; k < 2; k++) {
+						ini[d]->ops->poll(q[d][k], 8, 100);
+					}
+				}
+			}
+			if (done != 32) {
+				printf("irq %d op %d: %d of 32 done\n", irq, op, done);
+			}
+			CU_ASSERT_EQUAL(done, 32);
+		}
+		for (int d = 0; d < 2; d++) {
+			for (int k = 0; k < 2; k++) {
+				for (int i = 0; i < 8; i++) {
+					CU_ASSERT_EQUAL(io[d][k][i].status, 0);
+					CU_ASSERT_EQUAL(buf[d][k][i * 4096 + 4095], (uint8_t)(d * 16 + k * 8 + i + 1));
+				}
+			}
+		}
+		/* close queue 1 of device 0 with I/O in flight: the back end drains before answering */
+		done = 0;
+		for (int i = 0; i < 8; i++) {
+			io[0][1][i].op = IOP_OP_READ;
+			CU_ASSERT_EQUAL(ini[0]->ops->submit(q[0][1], &io[0][1][i]), 0);
+		}
+		ini[0]->ops->queue_close(q[0][1]);
+		/* the other queues and the other device still work */
+		done = 0;
+		io[1][1][0].op = IOP_OP_READ;
+		CU_ASSERT_EQUAL(ini[1]->ops->submit(q[1][1], &io[1][1][0]), 0);
+		for (uint64_t t0 = iop_now_ns(); !done && iop_now_ns() - t0 < 3000000000ull;) {
+			ini[1]->ops->poll(q[1][1], 8, 100);
+		}
+		CU_ASSERT_EQUAL(done, 1);
+		ini[0]->ops->queue_close(q[0][0]);
+		for (int k = 0; k < 2; k++) {
+			ini[1]->ops->queue_close(q[1][k]);
+		}
+		for (int d = 0; d < 2; d++) {
+			ini[d]->ops->close(ini[d]);
+		}
+		tgt_stop(&g);
+	}
+	g_threads = 1;
+}
+
 static void
 test_blk_read_only(void)
 {
@@ -785,6 +883,6 @@ quiet(void)
 	iop_log_set_quiet(true);
 }
 
-IOP_UT_MAIN("vhost-user", IOP_UT(quiet), IOP_UT(test_blk_end_to_end), IOP_UT(test_blk_packed),
+IOP_UT_MAIN("vhost-user", IOP_UT(quiet), IOP_UT(test_blk_end_to_end), IOP_UT(test_blk_packed), IOP_UT(test_blk_threads),
 	    IOP_UT(test_blk_read_only),
 	    IOP_UT(test_bad_frontend), IOP_UT(test_scsi), IOP_UT(test_fuzz_messages))

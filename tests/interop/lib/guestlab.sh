@@ -264,8 +264,9 @@ gl_build_overlay() { # script-file
 	cat "$GL_BASE" "$GL_WORK/overlay.cpio" >"$GL_WORK/initrd.cpio"
 }
 
-# Boots the guest in the background with the script on stdin as /test.sh.
-gl_start() {
+# Writes the script on stdin as /test.sh into the initramfs and sets GL_QEMU_CMD; SERIAL is QEMU's
+# -serial argument (the log file by default).
+gl_prepare() { # [serial]
 	{ printf '%s' "$GL_ENV"; echo '. /etc/guestlab-fns.sh'; cat; } >"$GL_WORK/test.sh"
 	gl_build_overlay "$GL_WORK/test.sh"
 	: >"$GL_LOG"
@@ -276,11 +277,16 @@ gl_start() {
 		-machine memory-backend=mem)
 	GL_QEMU_CMD=(timeout --kill-after=5 "$GL_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi
 		-cpu max -smp 2 "${mem[@]}" -nographic -no-reboot -nodefaults -monitor none
-		-serial "file:$GL_LOG" -kernel "$GL_VMLINUZ" -initrd "$GL_WORK/initrd.cpio"
+		-serial "${1:-file:$GL_LOG}" -kernel "$GL_VMLINUZ" -initrd "$GL_WORK/initrd.cpio"
 		-append "console=ttyS0 rdinit=/init panic=-1 quiet ${GUESTLAB_APPEND:-}"
 		-netdev "user,id=n0,restrict=on$GL_NET_EXTRA" -device virtio-net-pci,netdev=n0,romfile=
 		-virtfs "local,path=$GL_OUT,mount_tag=out,security_model=none,id=out"
 		"${GL_QEMU_EXTRA[@]}")
+}
+
+# Boots the guest in the background with the script on stdin as /test.sh.
+gl_start() {
+	gl_prepare
 	"${GL_QEMU_CMD[@]}" >"$GL_WORK/qemu.err" 2>&1 </dev/null &
 	GL_QEMU_PID=$!
 	GL_T0=$(date +%s%N)

@@ -63,10 +63,13 @@ enum { FCT_PROP_SET = 0x00, FCT_CONNECT = 0x01, FCT_PROP_GET = 0x04, FCT_AUTH_SE
 #define CQE_SCT(st) (((st) >> 9) & 0x7)
 /* Identify Controller offsets. */
 #define IDC_CNTLID 78
+#define IDC_CNTRLTYPE 111         /* 1 I/O, 2 discovery, 3 administrative controller */
 #define IDC_SUBNQN 768
 #define IDC_IOCCSZ 1792
 #define IDC_IORCSZ 1796
 #define ID_LEN 4096u
+#define ADMIN_AER 0x0c
+#define DISCOVERY_NQN "nqn.2014-08.org.nvmexpress.discovery"
 /* Status codes. */
 #define SC_INVALID_OPCODE 0x01
 #define SC_INVALID_FIELD 0x02

@@ -993,16 +993,18 @@ bench_comparison(const struct bench *b)
 		}
 		bench_fmt_iops(fc->iops, x, sizeof(x));
 		if (lc) {
-			bench_fmt_iops(lc->iops, a, sizeof(a));
 			char bs[32];
 
+			bench_fmt_iops(lc->iops, a, sizeof(a));
 			iop_fmt_size(fc->job.bs, bs, sizeof(bs));
 			bench_fmt(line, sizeof(line),
-				 "  %s %s QD%llu j%llu: iopath %s IOPS (p99 %.2f us), fio %s IOPS "
-				 "(p99 %.2f us): iopath/fio = %.2f\n", iop_rw_name(fc->job.rw), bs,
-				 (unsigned long long)fc->job.iodepth,
-				 (unsigned long long)fc->job.numjobs, a, lc->p99_us, x, fc->p99_us,
-				 lc->iops / fc->iops);
+				  "  %s %s QD%llu j%llu: iopath %s IOPS (%.2fM/core, p99 %.2f us), "
+				  "fio %s IOPS (%.2fM/core, p99 %.2f us): iopath/fio = %.2f\n",
+				  iop_rw_name(fc->job.rw), bs, (unsigned long long)fc->job.iodepth,
+				  (unsigned long long)fc->job.numjobs, a,
+				  lc->cpu_ini > 0 ? lc->iops / lc->cpu_ini / 1e6 : 0.0, lc->p99_us, x,
+				  fc->cpu_ini > 0 ? fc->iops / fc->cpu_ini / 1e6 : 0.0, fc->p99_us,
+				  lc->iops / fc->iops);
 		} else {
 			bench_fmt(line, sizeof(line), "  %s: fio %s IOPS; no matching local:+null cell\n",
 				 fc->name, x);

@@ -572,6 +572,36 @@ admin_aer(struct iop_nvme_req *req)
 	nvme_ctrlr_deliver_events(c);
 }
 
+/*
+ * Abort (B 5.1): a held Async Event Request on the admin queue is aborted (it completes with
+ * Command Abort Requested); anything else is already executing in a backend or done, and is
+ * reported "not aborted", which the spec allows.
+ */
+static void
+admin_abort(struct iop_nvme_req *req)
+{
+	struct iop_nvme_ctrlr *c = req->qpair->ctrlr;
+	uint16_t sqid = req->cmd.cdw10 & 0xffff, cid = (uint16_t)(req->cmd.cdw10 >> 16);
+
+	req->cpl.cdw0 = IOP_NVME_ABORT_NOT_ABORTED;
+	if (sqid == 0) {
+		for (unsigned int i = 0; i < c->naer; i++) {
+			struct iop_nvme_req *aer = c->aer[i];
+
+			if (aer->cmd.cid != cid) {
+				continue;
+			}
+			c->aer[i] = c->aer[--c->naer];
+			aer->priv.state = NVME_REQ_EXEC;
+			nvme_req_complete(aer, IOP_NVME_STATUS(IOP_NVME_SCT_GENERIC,
+							       IOP_NVME_SC_ABORTED_BY_REQUEST));
+			req->cpl.cdw0 = 0;
+			break;
+		}
+	}
+	nvme_req_complete(req, 0);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* PCIe queue management                                                                      */
 
@@ -683,9 +713,7 @@ nvme_admin_exec(struct iop_nvme_req *req)
 	}
 	switch (opc) {
 	case IOP_NVME_OPC_ABORT:
-		/* Commands are not tracked for abort: report "not aborted" (B 5.1, allowed). */
-		req->cpl.cdw0 = IOP_NVME_ABORT_NOT_ABORTED;
-		nvme_req_complete(req, 0);
+		admin_abort(req);
 		return;
 	case IOP_NVME_OPC_CREATE_IO_CQ:
 	case IOP_NVME_OPC_CREATE_IO_SQ:

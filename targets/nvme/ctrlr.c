@@ -312,6 +312,8 @@ ctrlr_reset(struct iop_nvme_ctrlr *c)
 	}
 	nvme_aer_abort_all(c);
 	c->nq_set = false;
+	c->kato_expired = false;
+	c->kato_ms = c->pcie ? 0 : c->kato_ms;
 	c->aec = 0;
 	c->events_masked = 0;
 	c->wce = c->vwc_present;
@@ -579,6 +581,10 @@ nvme_ctrlr_check_kato(struct iop_nvme_ctrlr *c, uint64_t now_ns)
 	IOP_NOTICE("nvme: keep-alive timeout (%u ms) on controller %u of %s (host %s)\n",
 		   c->kato_ms, c->cntlid, c->ss->nqn, c->hostnqn);
 	c->kato_expired = true;
+	if (c->pcie) {
+		/* No association to end on PCIe: report a controller fatal status instead. */
+		ctrlr_set_csts(c, nvme_csts(c) | IOP_NVME_CSTS_CFS);
+	}
 	nvme_ctrlr_disconnect_all(c, true, -ETIMEDOUT);
 	return true;
 }
@@ -905,8 +911,15 @@ req_prepare_fabrics(struct iop_nvme_req *req)
 	uint32_t len;
 
 	if (cmd->opc == IOP_NVME_OPC_FABRIC) {
+		/* Byte 1 of a fabrics command is reserved (F 2.1): no PSDT/FUSE checks. */
 		xfer = ((const struct iop_nvmf_cmd *)cmd)->fctype & 3;
 	} else {
+		/* Capsules carry SGLs: PSDT must be 01b (F 2.1, as Linux nvmet also enforces), and
+		 * fused operations are not supported (FUSES = 0). */
+		if (iop_nvme_cmd_psdt(cmd) != IOP_NVME_PSDT_SGL_MPTR_CONTIG ||
+		    (cmd->flags & IOP_NVME_FUSE_MASK)) {
+			return ST(GENERIC, INVALID_FIELD);
+		}
 		xfer = cmd->opc & 3;
 	}
 	if (xfer == IOP_NVME_XFER_NONE) {
@@ -914,11 +927,6 @@ req_prepare_fabrics(struct iop_nvme_req *req)
 	}
 	if (xfer == IOP_NVME_XFER_BIDIR) {
 		return ST(GENERIC, INVALID_OPCODE);
-	}
-	if (iop_nvme_cmd_psdt(cmd) == IOP_NVME_PSDT_PRP) {
-		/* Fabrics data pointers are SGLs (F 2.3); a PRP-flagged command has no data it
-		 * could move, so it runs with none (and fails if it needs some). */
-		return 0;
 	}
 	switch (iop_nvme_sgl_type(sgl)) {
 	case IOP_NVME_SGL_TYPE_DATA_BLOCK:
@@ -962,6 +970,9 @@ req_prepare_pcie(struct iop_nvme_req *req)
 
 	if (!c) {
 		return ST(GENERIC, COMMAND_SEQUENCE_ERROR);
+	}
+	if (cmd->flags & IOP_NVME_FUSE_MASK) {
+		return ST(GENERIC, INVALID_FIELD);   /* fused operations unsupported (FUSES = 0) */
 	}
 	st = qp->qid == 0 ? nvme_admin_xfer_len(c, cmd, &len) : nvme_io_xfer_len(c, cmd, &len);
 	if (st || len == 0) {

@@ -166,7 +166,8 @@ fabrics_connect(struct iop_nvme_req *req)
 		REJECT_DATA(req, subnqn);
 		return;
 	}
-	if (strnlen(d.hostnqn, sizeof(d.hostnqn)) == sizeof(d.hostnqn) || !d.hostnqn[0]) {
+	if (strnlen(d.hostnqn, sizeof(d.hostnqn)) > 223 || strncmp(d.hostnqn, "nqn.", 4)) {
+		/* not an NQN (B 4.5: "nqn." prefix, at most 223 bytes) */
 		REJECT_DATA(req, hostnqn);
 		return;
 	}

@@ -196,7 +196,11 @@ struct nvmf_tcp_pcap {
 void nvmf_tcp_pcap_conn_start(struct nvmf_tcp_pcap *c, struct nvmf_tcp_pcap_file *f,
 			      uint32_t host_ip, uint16_t host_port, uint32_t ctrl_ip,
 			      uint16_t ctrl_port);
-/** Start from a connected socket: is_controller says which end fd is. */
+/* Controller port written into every recording (see pcap.c). */
+#define NVMF_TCP_PCAP_CTRL_PORT NVME_TCP_DEFAULT_PORT
+
+/** Start from a connected socket: is_controller says which end fd is. The controller's port is
+ * recorded as NVMF_TCP_PCAP_CTRL_PORT. */
 void nvmf_tcp_pcap_conn_from_fd(struct nvmf_tcp_pcap *c, struct nvmf_tcp_pcap_file *f, int fd,
 				bool is_controller);
 /** Record payload bytes sent in direction dir (split into segments as needed). */

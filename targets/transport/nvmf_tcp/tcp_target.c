@@ -35,7 +35,7 @@
  * reaped) -> freed. A dead client never affects other connections.
  */
 
-#define TGT_RX_BUF (256u * 1024)
+#define TGT_RX_BUF (128u * 1024)
 #define TGT_TERM_LINGER_NS (1000ull * 1000 * 1000)
 #define TGT_MAX_REQS 256u
 #define TGT_MAX_CPUS 64

@@ -175,6 +175,29 @@ bad_nvme_dma(struct bad_ctx *b, int memfd, uint64_t iova)
 		v32 = (uint32_t)t + 1;
 		vfu_client_region_write(&b->cl, 0, 0x1004, &v32, 4);
 	}
+	/* An Async Event Request stays outstanding; then the queue memory is unmapped under it. */
+	memset(&sq[3], 0, sizeof(sq[3]));
+	sq[3].opc = IOP_NVME_OPC_ASYNC_EVENT_REQUEST;
+	sq[3].cid = 0x200;
+	v32 = 0; /* 4-entry queue: tail wraps to 0 */
+	rc = vfu_client_region_write(&b->cl, 0, 0x1000, &v32, 4);
+	usleep(20000);
+	{
+		struct vfio_user_dma_unmap um = {.argsz = sizeof(um), .addr = iova, .size = 1 << 20};
+		uint64_t t0 = iop_now_ns();
+
+		rc = rc ? rc : vfu_client_call(&b->cl, VFIO_USER_DMA_UNMAP, &um, sizeof(um), NULL, 0,
+					       NULL, 0);
+		bad_expect(b, "DMA_UNMAP under live queues + held AER", rc, 0);
+		bad_expect(b, "... answered within 1 s", iop_now_ns() - t0 < 1000000000ull ? 0 : -1,
+			   0);
+		rc = vfu_client_region_read(&b->cl, 0, IOP_NVME_REG_CSTS, &v32, 4);
+		bad_expect(b, "... registers still answer", rc, 0);
+		/* Disabling the controller completes the AER: it must not touch the gone CQ. */
+		v32 = 0;
+		rc = vfu_client_region_write(&b->cl, 0, IOP_NVME_REG_CC, &v32, 4);
+		bad_expect(b, "... CC.EN=0 afterwards", rc, 0);
+	}
 	munmap(mem, 1 << 20);
 }
 

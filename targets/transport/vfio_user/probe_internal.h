@@ -21,6 +21,7 @@ struct vfu_probe_data_opts {
 	bool interrupt;
 	bool randwrite;
 	const char *trace;
+	const char *opts;       /* initiator options (mem=, dma=msg) */
 };
 
 /** Run a data mode through the vfio-user initiator. \return exit code. */

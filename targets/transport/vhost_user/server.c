@@ -415,14 +415,28 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 	case VHU_GET_FEATURES:
 		vhu_reply_u64(c, m, vhu_offered_features(t));
 		return 1;
-	case VHU_SET_FEATURES:
-		if (m->hdr.size != 8 || (m->p.u64 & ~vhu_offered_features(t))) {
-			IOP_ERR("conn %u: SET_FEATURES 0x%llx not offered", c->id,
-				(unsigned long long)m->p.u64);
+	case VHU_SET_FEATURES: {
+		uint64_t extra;
+
+		if (m->hdr.size != 8) {
 			return -EINVAL;
 		}
-		c->features = m->p.u64;
+		extra = m->p.u64 & ~vhu_offered_features(t);
+		/* QEMU passes device-class bits it implements itself (virtio-scsi CHANGE, for
+		 * one) whether or not we offered them: tolerate device bits (0-23), nothing that
+		 * changes the rings or the transport. */
+		if (extra & ~0xffffffull) {
+			IOP_ERR("conn %u: SET_FEATURES 0x%llx: bits 0x%llx were not offered", c->id,
+				(unsigned long long)m->p.u64, (unsigned long long)extra);
+			return -EINVAL;
+		}
+		if (extra) {
+			IOP_WARN("conn %u: SET_FEATURES acks device bits 0x%llx that were not offered; "
+				 "ignored", c->id, (unsigned long long)extra);
+		}
+		c->features = m->p.u64 & ~extra;
 		return 0;
+	}
 	case VHU_GET_PROTOCOL_FEATURES:
 		vhu_reply_u64(c, m, vhu_offered_protocol(t));
 		return 1;

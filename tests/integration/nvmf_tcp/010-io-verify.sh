@@ -29,7 +29,7 @@ run rw128k --rw randrw --bs 128k --iodepth 2 --size 8M --verify 1 --opts sqfc_di
 "$IOPATH" run "$(URI)?hdgst=1&ddgst=1" -q --rw randwrite --bs 4k --size 1M --verify 1 \
 	--trace "$TMP/q.pcap" >"$TMP/q.out" 2>"$TMP/q.log" || fail "URI query options run failed"
 if command -v tshark >/dev/null; then
-	tshark -r "$TMP/q.pcap" -d "tcp.port==$PORT,nvme-tcp" -T fields -e nvme-tcp.icresp.digest \
+	tshark -r "$TMP/q.pcap" -d "tcp.port==4420,nvme-tcp" -T fields -e nvme-tcp.icresp.digest \
 		2>/dev/null | grep -qx 3 || fail "URI query: digests not negotiated"
 fi
 echo "ok: URI query options"

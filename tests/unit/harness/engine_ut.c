@@ -355,7 +355,11 @@ test_ext(void)
 	/* Test1: target CPU sampled by pid */
 	CU_ASSERT_EQUAL_FATAL(run("", "runtime=300ms,time_based,cpus=0", &ext), 0);
 	CU_ASSERT_TRUE(g_r->target_measured);
-	CU_ASSERT(g_r->iops_per_core_target > 0);
+	/* /proc counts 10 ms ticks: on a loaded machine 300 ms may show none, so only bounds here
+	 * (cpuacct_ut checks the values with a CPU-time burn) */
+	CU_ASSERT(g_r->cpu_tgt.usr + g_r->cpu_tgt.sys >= 0.0);
+	CU_ASSERT(g_r->cpu_tgt.usr + g_r->cpu_tgt.sys < 1.2);
+	CU_ASSERT(g_r->cpu_tgt.usr + g_r->cpu_tgt.sys == 0.0 || g_r->iops_per_core_target > 0);
 	CU_ASSERT_STRING_EQUAL(g_r->env.pinning, "0");
 	/* Test2: a stop request ends a long run at once, with a valid (short) result */
 	ext.target_pid = 0;

@@ -338,6 +338,33 @@ test_aer(void)
 	CU_ASSERT_EQUAL(list[1], 0);
 	CU_ASSERT_EQUAL(get_log(&e, IOP_NVME_LOG_CHANGED_NS_LIST, 0, 4096, 4096), 0);
 	CU_ASSERT_EQUAL(list[0], 0);                    /* cleared by the read */
+	/* Abort of a held AER aborts it; of an unknown CID reports "not aborted" */
+	{
+		struct iop_nvme_cpl cpl;
+		int victim = -1, left = 0;
+
+		for (int i = 0; i < IOP_NVME_MAX_AER; i++) {
+			if (!aer[i].done) {
+				victim = i;
+			}
+		}
+		CU_ASSERT_FATAL(victim >= 0);
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.opc = IOP_NVME_OPC_ABORT;
+		cmd.cdw10 = (uint32_t)(100 + victim) << 16;
+		CU_ASSERT_EQUAL(ut_cmd(e.pg, e.admin.qp, &cmd, NULL, 0, &cpl), 0);
+		CU_ASSERT_EQUAL(cpl.cdw0 & 1, 0);
+		CU_ASSERT_EQUAL(aer[victim].done, 1);
+		CU_ASSERT_EQUAL(UT_SC(iop_nvme_cpl_status(&aer[victim].req.cpl)),
+				IOP_NVME_SC_ABORTED_BY_REQUEST);
+		CU_ASSERT_FALSE(iop_nvme_cpl_dnr(&aer[victim].req.cpl));
+		CU_ASSERT_EQUAL(ut_cmd(e.pg, e.admin.qp, &cmd, NULL, 0, &cpl), 0);
+		CU_ASSERT_EQUAL(cpl.cdw0 & 1, IOP_NVME_ABORT_NOT_ABORTED);
+		for (int i = 0; i < IOP_NVME_MAX_AER; i++) {
+			left += !aer[i].done;
+		}
+		CU_ASSERT_EQUAL(left, IOP_NVME_MAX_AER - 2);
+	}
 	/* teardown aborts the held ones */
 	iop_nvme_qpair_stop(e.admin.qp);
 	for (int i = 0; i < IOP_NVME_MAX_AER; i++) {

@@ -58,10 +58,8 @@ mt_cmd(struct iop_nvme_pg *pg, struct iop_nvme_qpair *qp, const struct iop_nvme_
 
 	memset(&r, 0, sizeof(r));
 	r.req.cmd = *cmd;
-	if (len) {
-		r.req.cmd.flags = IOP_NVME_PSDT_SGL_MPTR_CONTIG << IOP_NVME_PSDT_SHIFT;
-		iop_nvme_sgl_set_unkeyed(&r.req.cmd.dptr.sgl1, 0, len, IOP_NVME_SGL_ID_TCP_HOSTBUF);
-	}
+	r.req.cmd.flags = IOP_NVME_PSDT_SGL_MPTR_CONTIG << IOP_NVME_PSDT_SHIFT;
+	iop_nvme_sgl_set_unkeyed(&r.req.cmd.dptr.sgl1, 0, len, IOP_NVME_SGL_ID_TCP_HOSTBUF);
 	r.req.qpair = qp;
 	r.req.done = mt_done;
 	r.req.iov = r.iov;

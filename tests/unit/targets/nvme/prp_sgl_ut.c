@@ -396,6 +396,10 @@ test_pcie_ctrlr(void)
 	CU_ASSERT_STRING_EQUAL(id->subnqn, UT_NQN);
 	CU_ASSERT_EQUAL(id->ioccsz, 0);
 	CU_ASSERT_EQUAL(id->sgls, IOP_NVME_SGLS_SUPPORTED);
+	/* fused operations are not supported */
+	cmd.flags = 1;
+	CU_ASSERT_EQUAL(UT_SC(pcie_cmd(pg, aq, &cmd, &cpl)), IOP_NVME_SC_INVALID_FIELD);
+	cmd.flags = 0;
 	/* Identify into unmapped memory: Data Transfer Error, nothing written */
 	cmd.dptr.prp.prp1 = 0x4000;
 	CU_ASSERT_EQUAL(UT_SC(pcie_cmd(pg, aq, &cmd, &cpl)), IOP_NVME_SC_DATA_TRANSFER_ERROR);
@@ -485,6 +489,13 @@ test_pcie_ctrlr(void)
 	}
 	iop_nvme_qpair_stop(ioq);
 	iop_nvme_qpair_destroy(ioq);
+	/* keep-alive expiry on PCIe: controller fatal status */
+	iop_nvme_host_build_set_features(&cmd, IOP_NVME_FEAT_KEEP_ALIVE_TIMER, 1000);
+	CU_ASSERT_EQUAL(pcie_cmd(pg, aq, &cmd, &cpl), 0);
+	CU_ASSERT_FALSE(nvme_ctrlr_check_kato(c, iop_now_ns() + 500000000ull));
+	CU_ASSERT_TRUE(nvme_ctrlr_check_kato(c, iop_now_ns() + 1500000000ull));
+	CU_ASSERT(reg32(c, IOP_NVME_REG_CSTS) & IOP_NVME_CSTS_CFS);
+	CU_ASSERT_EQUAL(aqu.disconnects, 1);
 	/* shutdown then reset */
 	wreg32(c, IOP_NVME_REG_CC, UT_CC_ENABLE | (1u << IOP_NVME_CC_SHN_SHIFT));
 	CU_ASSERT_EQUAL(f.shutdowns, 1);

@@ -536,6 +536,12 @@ test_bad_frontend(void)
 		CU_ASSERT_EQUAL(raw_msg(&r, VHU_SET_VRING_NUM, &st, 8, NULL, 0, NULL), -EPROTO);
 		v = 0;
 		CU_ASSERT_EQUAL(raw_msg(&r, VHU_GET_FEATURES, NULL, 0, NULL, 0, rep), 0);
+		/* a ring/transport bit that was never offered is refused ... */
+		v = rep->p.u64 | (1ull << 40);
+		CU_ASSERT_EQUAL(raw_msg(&r, VHU_SET_FEATURES, &v, 8, NULL, 0, NULL), -EPROTO);
+		/* ... a device-class bit QEMU handles itself is tolerated */
+		v = (rep->p.u64 & ~(1ull << VHU_VIRTIO_F_RING_PACKED)) | (1ull << 23);
+		CU_ASSERT_EQUAL(raw_msg(&r, VHU_SET_FEATURES, &v, 8, NULL, 0, NULL), 0);
 	}
 
 	/* Test 6: corrupt ring (avail index far ahead): that ring stops, nothing hangs */

@@ -169,8 +169,8 @@ gl_build_base() {
 	echo "root:x:0:" >"$stage/etc/group"
 	gl_mkcpio "$stage" "$GL_BASE.tmp" && mv "$GL_BASE.tmp" "$GL_BASE"
 	rm -rf "$stage"
-	# Older bases (an earlier module list or lib version) are dead weight.
-	find "$GL_CACHE" -maxdepth 1 -name 'base-*.cpio' ! -name "${GL_BASE##*/}" -delete
+	# Bases unused for a day (an earlier lib version or module list) are dead weight.
+	find "$GL_CACHE" -maxdepth 1 -name 'base-*.cpio' -mtime +0 -delete
 }
 
 gl_cleanup() {
@@ -199,6 +199,7 @@ gl_setup() {
 	GL_KDIR=$(gl_locked gl_fetch_kernel) || exit 1
 	gl_base_vars
 	[ -e "$GL_BASE" ] || gl_locked gl_build_base || exit 1
+	touch "$GL_BASE"  # in use: keeps it from being pruned
 	GL_WORK=$(mktemp -d "${TMPDIR:-/tmp}/guestlab.XXXXXX")
 	GL_OUT=$GL_WORK/out
 	GL_LOG=${GUESTLAB_LOG:-$GL_WORK/serial.log}
@@ -207,6 +208,9 @@ gl_setup() {
 	trap 'exit 1' INT TERM
 }
 
+# More kernel modules (with their dependencies) in the base image; call before gl_setup. A different
+# list gets its own cached base image, so prefer adding common needs to GL_MODULES above.
+gl_modules() { GL_MODULES+=("$@"); }
 gl_qemu_args() { GL_QEMU_EXTRA+=("$@"); }
 # Sets a variable for the guest script: gl_env NAME VALUE.
 gl_env() { GL_ENV+="$1=$(printf '%q' "$2")"$'\n'; }

@@ -4,12 +4,16 @@
 #
 # Typical use (see docs/guestlab.md):
 #   . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
+#   gl_modules MOD...              # optional, before gl_setup: modules beyond GL_MODULES
 #   gl_setup                       # work dir, kernel + base initramfs (cached under $BUILD/guestlab)
+#   gl_bg_start LOG '^ready ' 15 "$IOPATH" target ...   # optional host-side peer, stopped at exit
 #   gl_net hostfwd=tcp:127.0.0.1:P-10.0.2.15:4420   # optional extra -netdev user options
 #   gl_qemu_args -device ...       # optional extra QEMU arguments
+#   GL_SHARED_MEM=1                # optional: guest RAM in a shared memfd (vhost-user)
 #   gl_add_bin "$IOPATH" /bin/iopath   # optional: a host binary (and its libraries) in the guest
+#   gl_env NAME VALUE              # optional: a variable for the guest script
 #   gl_run <<'EOF'                 # boot, run this as /test.sh, return its exit code
-#   ...guest shell script...
+#   ...guest shell script (helpers of guest-fns.sh are loaded)...
 #   EOF
 # Files the guest writes to /out appear in $GL_OUT. For tests that talk to the guest while it runs:
 # gl_start (script on stdin), gl_wait_log PATTERN [SECONDS], gl_go (creates /out/go, which the

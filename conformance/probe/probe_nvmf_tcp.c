@@ -584,10 +584,26 @@ tp_io(struct iop_probe_ctx *ctx)
 	} else {
 		tp_io_close(&io);
 	}
-	/* I/O queue larger than CAP.MQES. */
+	/* I/O queue larger than CAP.MQES, and a QID beyond any queue the controller offers. */
 	if (!tp_io_setup(ctx, &io) && io.mqes < 0xffff) {
 		struct ntcli c;
 
+		if (!tp_open(ctx, &c) && !ntcli_icreq(&c, 0, 0, 0)) {
+			rc = ntcli_connect(&c, 0xfffe, 31, io.cntlid, ctx->subnqn, ntcli_hostnqn(), 0,
+					   &cpl);
+			tp_posn(&pos, "I/O Connect QID FFFEh");
+			if (rc) {
+				iop_conf_fail(ctx->v, "FAB-007", &pos, "SC 82h|%s", strerror(-rc));
+			} else {
+				iop_conf_event(ctx->v, &pos, "I/O Connect QID FFFEh: SCT %xh SC %02xh DW0 0x%08x",
+					       NTCLI_SCT(cpl.status), NTCLI_SC(cpl.status), cpl.dw0);
+				iop_conf_expect(ctx->v, NTCLI_SCT(cpl.status) == 1 &&
+							      NTCLI_SC(cpl.status) == SC_CONNECT_INVALID_PARAM,
+						"FAB-007", &pos, "SCT 1h SC 82h|SCT %xh SC %02xh",
+						NTCLI_SCT(cpl.status), NTCLI_SC(cpl.status));
+			}
+		}
+		ntcli_close(&c);
 		if (!tp_open(ctx, &c) && !ntcli_icreq(&c, 0, 0, 0)) {
 			rc = ntcli_connect(&c, 2, (uint16_t)(io.mqes + 1), io.cntlid, ctx->subnqn,
 					   ntcli_hostnqn(), 0, &cpl);

@@ -293,10 +293,12 @@ srv_version(struct vfu_srv *s)
 		return ENOTSUP;
 	}
 	v.minor = IOP_MIN(min, VFIO_USER_MINOR);
+	/* write_multiple only when offered: the reply's capabilities are a subset */
 	n = snprintf(json, sizeof(json),
 		     "{\"capabilities\":{\"max_msg_fds\":%u,\"max_data_xfer_size\":%u,"
-		     "\"max_dma_maps\":%u,\"pgsizes\":4096}}",
-		     VFU_MAX_FDS, VFIO_USER_DEF_MAX_DATA_XFER, SRV_MAX_DMA_MAPS);
+		     "\"max_dma_maps\":%u,\"pgsizes\":4096%s}}",
+		     VFU_MAX_FDS, VFIO_USER_DEF_MAX_DATA_XFER, SRV_MAX_DMA_MAPS,
+		     s->peer.write_multiple ? ",\"write_multiple\":true" : "");
 	s->versioned = true;
 	s->dma.max = SRV_MAX_DMA_MAPS;
 	return srv_reply(s, &v, sizeof(v), json, (size_t)n + 1, NULL, 0) ? EIO : 0;
@@ -559,6 +561,43 @@ srv_bar0_access(struct vfu_srv *s, uint64_t off, void *buf, uint32_t count, bool
 }
 
 static int
+srv_region_access(struct vfu_srv *s, uint32_t region, uint64_t off, void *data, uint32_t count,
+		  bool write)
+{
+	switch (region) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		return vfu_pci_cfg_access(&s->pci, off, data, count, write);
+	case VFIO_PCI_BAR0_REGION_INDEX:
+		return srv_bar0_access(s, off, data, count, write);
+	case VFIO_PCI_BAR4_REGION_INDEX:
+		return vfu_pci_msix_access(&s->pci, off, data, count, write, srv_fire_msix, s);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* REGION_WRITE_MULTI (only once write_multiple was negotiated): in order, stop at an error. */
+static int
+srv_write_multi(struct vfu_srv *s)
+{
+	struct vfio_user_write_multi_entry *e = (void *)(s->msg.payload + 8);
+	uint64_t cnt;
+	int rc;
+
+	if (!s->peer.write_multiple) {
+		return ENOTSUP;
+	}
+	memcpy(&cnt, s->msg.payload, 8);
+	for (uint64_t i = 0; i < cnt; i++) {
+		rc = srv_region_access(s, e[i].region, e[i].offset, e[i].data, e[i].count, true);
+		if (rc) {
+			return -rc;
+		}
+	}
+	return srv_reply(s, &cnt, sizeof(cnt), NULL, 0, NULL, 0) ? EIO : 0;
+}
+
+static int
 srv_region_rw(struct vfu_srv *s, bool write)
 {
 	struct vfio_user_region_access *a = (void *)s->msg.payload;
@@ -569,20 +608,7 @@ srv_region_rw(struct vfu_srv *s, bool write)
 	if (!write && a->count > sizeof(rbuf)) {
 		return EINVAL; /* register regions: no access is larger than a page */
 	}
-	switch (a->region) {
-	case VFIO_PCI_CONFIG_REGION_INDEX:
-		rc = vfu_pci_cfg_access(&s->pci, a->offset, data, a->count, write);
-		break;
-	case VFIO_PCI_BAR0_REGION_INDEX:
-		rc = srv_bar0_access(s, a->offset, data, a->count, write);
-		break;
-	case VFIO_PCI_BAR4_REGION_INDEX:
-		rc = vfu_pci_msix_access(&s->pci, a->offset, data, a->count, write, srv_fire_msix, s);
-		break;
-	default:
-		rc = -EINVAL;
-		break;
-	}
+	rc = srv_region_access(s, a->region, a->offset, data, a->count, write);
 	if (rc) {
 		return -rc;
 	}
@@ -622,6 +648,7 @@ srv_dispatch(struct vfu_srv *s)
 	case VFIO_USER_DEVICE_SET_IRQS: return srv_set_irqs(s);
 	case VFIO_USER_REGION_READ: return srv_region_rw(s, false);
 	case VFIO_USER_REGION_WRITE: return srv_region_rw(s, true);
+	case VFIO_USER_REGION_WRITE_MULTI: return srv_write_multi(s);
 	case VFIO_USER_DEVICE_RESET:
 		vfu_nvme_reset(s->nvme);
 		return srv_reply(s, NULL, 0, NULL, 0, NULL, 0) ? EIO : 0;

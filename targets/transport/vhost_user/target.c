@@ -108,7 +108,7 @@ vhu_thread_take_inbox(struct vhu_thread *th)
 		list = vr->next_inbox;
 		vr->next_active = th->active;
 		th->active = vr;
-		iop_vq_kick_enable(&vr->vq, t->interrupt);
+		iop_vq_kick_enable(&vr->vq, t->interrupt && th->kicks_on);
 		if (t->interrupt && vr->kickfd >= 0) {
 			int rc = iop_reactor_add_fd(th->r, vr->kickfd, EPOLLIN, vhu_kick_drain, vr);
 
@@ -174,10 +174,13 @@ vhu_thread_poll_once(struct vhu_thread *th)
  * Polling mode: spin while a front end is connected, staying inside this poller for up to
  * VHU_SPIN_NS so that the reactor's epoll_wait (control messages, hotplug calls) costs one
  * syscall per slice instead of one per pass; with no front end, report idle so that the reactor
- * (always created in interrupt mode) sleeps in epoll. Interrupt mode: one pass, then re-enable
- * kicks before the reactor sleeps.
+ * (always created in interrupt mode) sleeps in epoll. Interrupt mode: one pass at a time; after
+ * work, keep polling (kicks off) for VHU_ADAPTIVE_NS, then re-enable kicks and let the reactor
+ * sleep.
  */
 #define VHU_SPIN_NS 50000
+/* Interrupt mode: after the last request, keep polling this long before sleeping. */
+#define VHU_ADAPTIVE_NS 32000
 
 static int
 vhu_thread_poll(void *arg)
@@ -204,11 +207,23 @@ vhu_thread_poll(void *arg)
 	}
 	work = vhu_thread_poll_once(th);
 	if (work) {
+		th->last_work_ns = iop_now_ns();
+		if (th->kicks_on) {
+			/* busy again: the driver need not kick while we poll */
+			for (struct vhu_vring *vr = th->active; vr; vr = vr->next_active) {
+				iop_vq_kick_enable(&vr->vq, false);
+			}
+			th->kicks_on = false;
+		}
 		return work;
 	}
 	if (th->inflight) {
 		return 1; /* backend completions are polled, not signalled */
 	}
+	if (!th->kicks_on && iop_now_ns() - th->last_work_ns < VHU_ADAPTIVE_NS) {
+		return 1; /* adaptive polling: more requests tend to follow shortly */
+	}
+	th->kicks_on = true;
 	for (struct vhu_vring *vr = th->active; vr; vr = vr->next_active) {
 		if (iop_vq_kick_enable(&vr->vq, true)) {
 			work++;

@@ -29,7 +29,12 @@ probe_target() {
 	if ! grep -q '^ready' "$log"; then
 		echo "target $uri did not start:"; tail -n 5 "$log"; rc=1; return
 	fi
-	"$IOPATH" conform probe "$uri" --json "$r" || { echo "MUST failure: probe $uri"; rc=1; }
+	if "$IOPATH" conform probe "$uri" --json "$r" >"$out/probe.$2.txt" 2>&1; then
+		echo "probe $uri: $(tail -n 2 "$out/probe.$2.txt" | tr '\n' ' ')"
+	else
+		grep -E '^  fail|^      at' "$out/probe.$2.txt"
+		echo "MUST failure: probe $uri"; rc=1
+	fi
 	[ -s "$r" ] && reports+=("$r")
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 }

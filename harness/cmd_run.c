@@ -38,8 +38,9 @@ run_usage(FILE *f)
 		"  -T, --trace FILE     record the session (pcap/jsonl) when the transport supports it\n"
 		"      --nsid N         namespace to use (default: the first)\n"
 		"  -q, --quiet          no notices\n"
-		"  JOBFILE              fio-style INI job file: [global] + one section per job (run\n"
-		"                       one after the other); --NAME VALUE options override it\n"
+		"  JOBFILE              fio-style INI job file: [global] + one section per job; jobs\n"
+		"                       run concurrently, stonewall starts a new group (as in fio);\n"
+		"                       --NAME VALUE options override the file\n"
 		"job options (--NAME VALUE or --NAME=VALUE; fio names work too: blocksize, readwrite,\n"
 		"cpus_allowed, rwmixwrite, randseed; fio-only options like ioengine are ignored):\n");
 	iop_opts_help(iop_job_options(), f);
@@ -202,6 +203,39 @@ run_json_path(const char *json, const char *jobname, unsigned int nr, char *buf,
 	}
 }
 
+/* Print one job's result and write its files. \return 0, or 1 on errors or a failed write. */
+static int
+run_report(const struct run_args *a, const struct iop_result *r, const char *jobname,
+	   unsigned int nr)
+{
+	int rc, ret = 0;
+
+	iop_result_print(r, stdout);
+	fflush(stdout);
+	if (r->errors || r->verify_errors) {
+		ret = 1;
+	}
+	if (a->json) {
+		char path[4096];
+
+		run_json_path(a->json, jobname, nr, path, sizeof(path));
+		rc = iop_result_write_json(r, path);
+		if (rc) {
+			fprintf(stderr, "iopath run: cannot write %s: %s\n", path, strerror(-rc));
+			ret = 1;
+		}
+	}
+	if (a->csv) {
+		rc = iop_result_csv_append(r, a->csv);
+		if (rc) {
+			fprintf(stderr, "iopath run: cannot append to %s: %s\n", a->csv,
+				strerror(-rc));
+			ret = 1;
+		}
+	}
+	return ret;
+}
+
 static int
 run_main(int argc, char **argv)
 {
@@ -279,47 +313,44 @@ run_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	ret = 0;
-	for (unsigned int i = 0; i < nr && !g_run_stop; i++) {
-		struct iop_result *r = malloc(sizeof(*r));
+	/* jobs run in groups, as in fio: a job with stonewall starts a new group */
+	for (unsigned int g = 0, ge; g < nr && !g_run_stop; g = ge) {
+		struct iop_result **grp = rs + nres;
+		unsigned int n;
 
-		if (!r) {
-			fprintf(stderr, "iopath run: out of memory\n");
-			ret = 1;
-			break;
+		for (ge = g + 1; ge < nr && !jobs[ge].stonewall; ge++) {
 		}
-		rc = iop_engine_run(&jobs[i], &a.icfg, &ext, r);
+		n = ge - g;
+		for (unsigned int k = 0; k < n; k++) {
+			grp[k] = malloc(sizeof(*grp[k]));
+			if (!grp[k]) {
+				fprintf(stderr, "iopath run: out of memory\n");
+				for (unsigned int m = 0; m < k; m++) {
+					free(grp[m]);
+				}
+				ret = 1;
+				goto out_fio;
+			}
+		}
+		rc = iop_engine_run_group(&jobs[g], n, &a.icfg, &ext, grp);
 		if (rc) {
-			fprintf(stderr, "iopath run: job '%s' on %s failed: %s\n", jobs[i].name,
-				a.icfg.uri, r->error_msg[0] ? r->error_msg : strerror(-rc));
-			free(r);
+			fprintf(stderr, "iopath run: %s%s%s on %s failed: %s\n",
+				n == 1 ? "job '" : "job group starting with '", jobs[g].name, "'",
+				a.icfg.uri, grp[0]->error_msg[0] ? grp[0]->error_msg : strerror(-rc));
+			for (unsigned int k = 0; k < n; k++) {
+				free(grp[k]);
+			}
 			ret = 1;
 			continue;
 		}
-		rs[nres++] = r;
-		iop_result_print(r, stdout);
-		fflush(stdout);
-		if (r->errors || r->verify_errors) {
-			ret = 1;
-		}
-		if (a.json) {
-			char path[4096];
-
-			run_json_path(a.json, jobs[i].name, nr, path, sizeof(path));
-			rc = iop_result_write_json(r, path);
-			if (rc) {
-				fprintf(stderr, "iopath run: cannot write %s: %s\n", path, strerror(-rc));
-				ret = 1;
-			}
-		}
-		if (a.csv) {
-			rc = iop_result_csv_append(r, a.csv);
-			if (rc) {
-				fprintf(stderr, "iopath run: cannot append to %s: %s\n", a.csv,
-					strerror(-rc));
+		nres += n;
+		for (unsigned int k = 0; k < n; k++) {
+			if (run_report(&a, grp[k], jobs[g + k].name, nr)) {
 				ret = 1;
 			}
 		}
 	}
+out_fio:
 	if (a.fio_json && nres) {
 		rc = iop_result_write_fio_json((const struct iop_result *const *)rs, nres,
 					       a.fio_json);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* vfio-user client session: connect, VERSION, command/reply exchange, serving DMA_READ/WRITE. */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -232,4 +233,44 @@ vfu_client_region_write(struct vfu_client *c, uint32_t region, uint64_t off, con
 	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int
+vfu_client_service(struct vfu_client *c)
+{
+	struct pollfd p = {.fd = c->sock, .events = POLLIN};
+	int n = 0, rc;
+
+	if (c->sock < 0) {
+		return -ENOTCONN;
+	}
+	if (pthread_mutex_trylock(&c->lock)) {
+		return 0; /* the thread in vfu_client_call serves them meanwhile */
+	}
+	while (poll(&p, 1, 0) > 0) {
+		rc = vfu_msg_recv(c->sock, &c->msg, VFIO_USER_DEF_MAX_DATA_XFER + 4096);
+		if (rc) {
+			n = rc == -EAGAIN ? n : rc;
+			break;
+		}
+		if (c->trace) {
+			vfu_trace_msg(c->trace, false, &c->msg.hdr, c->msg.payload, c->msg.len,
+				      c->msg.nfds);
+		}
+		if ((c->msg.hdr.flags & VFIO_USER_F_TYPE_MASK) != VFIO_USER_F_TYPE_CMD ||
+		    (c->msg.hdr.cmd != VFIO_USER_DMA_READ && c->msg.hdr.cmd != VFIO_USER_DMA_WRITE)) {
+			IOP_ERR("vfio-user: unexpected message from the server (cmd %u flags 0x%x)",
+				c->msg.hdr.cmd, c->msg.hdr.flags);
+			n = -EPROTO;
+			break;
+		}
+		rc = client_serve_dma(c);
+		if (rc) {
+			n = rc;
+			break;
+		}
+		n++;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return n;
 }

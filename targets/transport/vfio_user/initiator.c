@@ -27,6 +27,7 @@
  * queue's MSI-X eventfd fired.
  */
 #define INI_IOVA_BASE   0x100000000ull
+#define INI_IOVA_DATA   0x200000000000ull /* dma=msg data arena */
 #define INI_MEM_DEFAULT (256ull << 20)
 #define INI_ADMIN_QSIZE 32u
 #define INI_ADMIN_BUF   (64u * 1024u)
@@ -53,6 +54,7 @@ struct vfu_iq {
 	uint16_t *prp_free;        /* stack of free PRP page indexes */
 	uint32_t prp_nfree;
 	int efd;                   /* MSI-X vector eventfd (interrupt mode) */
+	bool db_pending;           /* SQEs written, tail doorbell not yet rung */
 	bool broken;
 };
 
@@ -62,7 +64,10 @@ struct vfu_ini {
 	struct vfu_trace trace;
 	bool tracing;
 	bool interrupt;
-	struct vfu_hostmem mem;
+	struct vfu_hostmem mem;        /* queues, PRP lists, admin data; I/O buffers by default */
+	struct vfu_hostmem dmem;       /* dma=msg: I/O buffers mapped WITHOUT an fd */
+	bool msg_dma;
+	bool intx;                     /* irq=intx: one shared INTx eventfd, UNMASK after each */
 	uint8_t *bar0_map;         /* mmap of the BAR0 fd (sparse doorbell area usable) */
 	size_t bar0_map_len;
 	volatile uint32_t *db;     /* doorbell base (BAR0 + 0x1000) */
@@ -156,7 +161,7 @@ ini_queue_mem(struct vfu_ini *v, struct vfu_iq *q, uint16_t qid, uint32_t qsize,
 	q->qid = qid;
 	q->qsize = qsize;
 	q->phase = 1;
-	q->efd = qid < v->nvec ? v->vec_fd[qid] : -1;
+	q->efd = v->intx ? v->vec_fd[0] : qid < v->nvec ? v->vec_fd[qid] : -1;
 	q->sq = vfu_hostmem_alloc(&v->mem, (size_t)qsize * sizeof(*q->sq));
 	q->cq = vfu_hostmem_alloc(&v->mem, (size_t)qsize * sizeof(*q->cq));
 	if (!q->sq || !q->cq) {
@@ -191,15 +196,31 @@ ini_queue_mem_free(struct vfu_ini *v, struct vfu_iq *q, unsigned int slots)
 }
 
 static void
-ini_sq_push(struct vfu_iq *q, const struct iop_nvme_cmd *cmd)
+ini_sq_ring(struct vfu_iq *q)
+{
+	q->db_pending = false;
+	__atomic_store_n(q->sq_db, q->sq_tail, __ATOMIC_RELEASE);
+	if (q->ini->interrupt) {
+		ini_kick(q->ini);
+	}
+}
+
+/*
+ * Write an SQE. The tail doorbell is rung at once when ring is true (admin), otherwise by the
+ * next poll(): a burst of submissions then costs one doorbell store (one cache line handed to
+ * the server's core) and, in interrupt mode, one eventfd write.
+ */
+static void
+ini_sq_push(struct vfu_iq *q, const struct iop_nvme_cmd *cmd, bool ring)
 {
 	memcpy(&q->sq[q->sq_tail], cmd, sizeof(*cmd));
 	if (++q->sq_tail == q->qsize) {
 		q->sq_tail = 0;
 	}
-	__atomic_store_n(q->sq_db, q->sq_tail, __ATOMIC_RELEASE);
-	if (q->ini->interrupt) {
-		ini_kick(q->ini);
+	if (ring) {
+		ini_sq_ring(q);
+	} else {
+		q->db_pending = true;
 	}
 }
 
@@ -244,7 +265,7 @@ ini_admin(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len, struct 
 		}
 		ini_build_prps(cmd, buf_iova, len, list, buf_iova + INI_ADMIN_BUF - PG, &used);
 	}
-	ini_sq_push(q, cmd);
+	ini_sq_push(q, cmd, true);
 	t0 = iop_now_ns();
 	for (;;) {
 		if (ini_cq_pop(q, cpl)) {
@@ -258,6 +279,10 @@ ini_admin(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len, struct 
 			if (len && (cmd->opc & 3) == IOP_NVME_XFER_C2H && cpl->status == 0) {
 				memcpy(data, v->admin_buf, len);
 			}
+			break;
+		}
+		if (v->msg_dma && vfu_client_service(&v->cl) < 0) {
+			rc = -EPROTO;
 			break;
 		}
 		if (iop_now_ns() - t0 > INI_TIMEOUT_NS) {
@@ -469,7 +494,7 @@ ini_pci_setup(struct vfu_ini *v)
 				break;
 			}
 			v->nvec = IOP_MIN((ctl & 0x7ffu) + 1u, VFU_MAX_VECTORS);
-			if (v->interrupt) {
+			if (v->interrupt && !v->intx) {
 				ctl = (uint16_t)((ctl | 0x8000u) & ~0x4000u);
 				rc = ini_cfg16(v, ptr + 2u, &ctl, true);
 			}
@@ -477,7 +502,7 @@ ini_pci_setup(struct vfu_ini *v)
 		}
 		ptr = capid[1];
 	}
-	if (!rc && v->interrupt && !v->nvec) {
+	if (!rc && v->interrupt && !v->intx && !v->nvec) {
 		IOP_ERR("vfio-user: interrupt mode needs MSI-X and the device has none");
 		return -ENOTSUP;
 	}
@@ -495,6 +520,17 @@ ini_irqs(struct vfu_ini *v)
 	uint32_t n;
 	int rc;
 
+	if (v->intx) {
+		/* One INTx line for every CQ: all queues wait on the same eventfd. */
+		v->vec_fd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (v->vec_fd[0] < 0) {
+			return -errno;
+		}
+		set.index = VFIO_PCI_INTX_IRQ_INDEX;
+		set.count = 1;
+		return vfu_client_call(&v->cl, VFIO_USER_DEVICE_SET_IRQS, &set, sizeof(set), NULL,
+				       0, v->vec_fd, 1);
+	}
 	rc = vfu_client_call(&v->cl, VFIO_USER_DEVICE_GET_IRQ_INFO, &ii, sizeof(ii), NULL, 0,
 			     NULL, 0);
 	if (rc) {
@@ -539,8 +575,9 @@ static void *
 ini_dma_ptr(void *arg, uint64_t addr, uint64_t len, bool write)
 {
 	struct vfu_ini *v = arg;
+	void *p = vfu_hostmem_ptr(&v->mem, addr, len);
 
-	return vfu_hostmem_ptr(&v->mem, addr, len);
+	return p || !v->msg_dma ? p : vfu_hostmem_ptr(&v->dmem, addr, len);
 }
 
 static int
@@ -553,8 +590,50 @@ ini_dma_map(struct vfu_ini *v)
 		.addr = v->mem.iova,
 		.size = v->mem.size,
 	};
+	int rc;
 
-	return vfu_client_call(&v->cl, VFIO_USER_DMA_MAP, &m, sizeof(m), NULL, 0, &v->mem.fd, 1);
+	rc = vfu_client_call(&v->cl, VFIO_USER_DMA_MAP, &m, sizeof(m), NULL, 0, &v->mem.fd, 1);
+	if (rc || !v->msg_dma) {
+		return rc;
+	}
+	/* The data arena goes without an fd: the server must use DMA_READ/DMA_WRITE. */
+	m.addr = v->dmem.iova;
+	m.size = v->dmem.size;
+	return vfu_client_call(&v->cl, VFIO_USER_DMA_MAP, &m, sizeof(m), NULL, 0, NULL, 0);
+}
+
+/* "mem=SIZE,dma=fd|msg" */
+static int
+ini_parse_opts(const char *opts, uint64_t *memsz, bool *msg_dma, bool *intx)
+{
+	char buf[256], *save = NULL, *kv;
+
+	if (!opts || !opts[0]) {
+		return 0;
+	}
+	if (strlen(opts) >= sizeof(buf)) {
+		return -EINVAL;
+	}
+	strcpy(buf, opts);
+	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(kv, "mem=", 4)) {
+			if (iop_parse_size(kv + 4, memsz) || (*memsz & (PG - 1)) ||
+			    *memsz < (4u << 20)) {
+				return -EINVAL;
+			}
+		} else if (!strcmp(kv, "dma=msg")) {
+			*msg_dma = true;
+		} else if (!strcmp(kv, "dma=fd")) {
+			*msg_dma = false;
+		} else if (!strcmp(kv, "irq=intx")) {
+			*intx = true;
+		} else if (!strcmp(kv, "irq=msix")) {
+			*intx = false;
+		} else {
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static void ini_close(struct iop_initiator *ini);
@@ -568,6 +647,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	struct vfu_ini *v;
 	struct iop_uri u;
 	uint64_t memsz = INI_MEM_DEFAULT;
+	bool msg_dma = false, intx = false;
 	char err[256];
 	int rc;
 
@@ -576,12 +656,10 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		IOP_ERR("vfio-user: bad URI '%s' (expected vfio-user:///path/to/socket)", cfg->uri);
 		return -EINVAL;
 	}
-	if (cfg->opts && cfg->opts[0]) {
-		if (strncmp(cfg->opts, "mem=", 4) || iop_parse_size(cfg->opts + 4, &memsz) ||
-		    (memsz & (PG - 1)) || memsz < (4u << 20)) {
-			IOP_ERR("vfio-user: bad options '%s' (supported: mem=SIZE, >= 4M)", cfg->opts);
-			return -EINVAL;
-		}
+	if (ini_parse_opts(cfg->opts, &memsz, &msg_dma, &intx)) {
+		IOP_ERR("vfio-user: bad options '%s' (supported: mem=SIZE (>= 4M, 4K multiple), "
+			"dma=fd|msg, irq=msix|intx)", cfg->opts);
+		return -EINVAL;
 	}
 	v = calloc(1, sizeof(*v));
 	if (!v) {
@@ -592,6 +670,9 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	v->kick_fd = -1;
 	v->cl.sock = -1;
 	v->mem.fd = -1;
+	v->dmem.fd = -1;
+	v->msg_dma = msg_dma;
+	v->intx = intx;
 	for (unsigned int i = 0; i < VFU_MAX_VECTORS; i++) {
 		v->vec_fd[i] = -1;
 	}
@@ -605,6 +686,9 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		v->tracing = true;
 	}
 	rc = vfu_hostmem_init(&v->mem, memsz, INI_IOVA_BASE);
+	if (!rc && msg_dma) {
+		rc = vfu_hostmem_init(&v->dmem, memsz, INI_IOVA_DATA);
+	}
 	if (rc) {
 		goto fail;
 	}
@@ -702,6 +786,12 @@ ini_close(struct iop_initiator *ini)
 						 .size = v->mem.size};
 
 		vfu_client_call(&v->cl, VFIO_USER_DMA_UNMAP, &um, sizeof(um), NULL, 0, NULL, 0);
+		if (v->msg_dma && v->dmem.base) {
+			um.addr = v->dmem.iova;
+			um.size = v->dmem.size;
+			vfu_client_call(&v->cl, VFIO_USER_DMA_UNMAP, &um, sizeof(um), NULL, 0, NULL,
+					0);
+		}
 	}
 	if (v->cl.sock >= 0 || v->cl.msg.buf) {
 		vfu_client_close(&v->cl);
@@ -718,6 +808,9 @@ ini_close(struct iop_initiator *ini)
 		close(v->kick_fd);
 	}
 	vfu_hostmem_fini(&v->mem);
+	if (v->dmem.base) {
+		vfu_hostmem_fini(&v->dmem);
+	}
 	if (v->tracing) {
 		vfu_trace_close(&v->trace);
 	}
@@ -726,6 +819,8 @@ ini_close(struct iop_initiator *ini)
 }
 
 /* ---- I/O queues ---- */
+
+static void ini_intx_unmask(struct vfu_ini *v);
 
 static int
 ini_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
@@ -764,7 +859,8 @@ ini_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
 	cmd.opc = IOP_NVME_OPC_CREATE_IO_CQ;
 	cmd.dptr.prp.prp1 = vfu_hostmem_iova(&v->mem, q->cq, (size_t)qsize * 16);
 	cmd.cdw10 = qid | (qsize - 1) << 16;
-	cmd.cdw11 = 1u | (v->interrupt && q->efd >= 0 ? 2u | (uint32_t)qid << 16 : 0u);
+	cmd.cdw11 = 1u | (v->interrupt && q->efd >= 0 ?
+				  2u | (v->intx ? 0u : (uint32_t)qid << 16) : 0u);
 	rc = ini_admin_simple(v, &cmd);
 	if (rc) {
 		goto fail_hq;
@@ -783,6 +879,15 @@ ini_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
 		goto fail_hq;
 	}
 	v->queues[qid] = q;
+	if (v->intx) {
+		/* the admin completions above fired (and automasked) INTx: re-arm it */
+		uint64_t val;
+
+		if (read(q->efd, &val, sizeof(val)) < 0) {
+			/* nothing pending */
+		}
+		ini_intx_unmask(v);
+	}
 	*out = &q->base;
 	return 0;
 fail_hq:
@@ -831,7 +936,7 @@ ini_buf_alloc(struct iop_queue *iq, size_t len)
 {
 	struct vfu_iq *q = (struct vfu_iq *)iq;
 
-	return vfu_hostmem_alloc(&q->ini->mem, len);
+	return vfu_hostmem_alloc(q->ini->msg_dma ? &q->ini->dmem : &q->ini->mem, len);
 }
 
 static void
@@ -839,7 +944,7 @@ ini_buf_free(struct iop_queue *iq, void *buf, size_t len)
 {
 	struct vfu_iq *q = (struct vfu_iq *)iq;
 
-	vfu_hostmem_free(&q->ini->mem, buf, len);
+	vfu_hostmem_free(q->ini->msg_dma ? &q->ini->dmem : &q->ini->mem, buf, len);
 }
 
 static int
@@ -859,6 +964,9 @@ ini_submit(struct iop_queue *iq, struct iop_io *io)
 			return -EINVAL; /* one contiguous buffer per I/O */
 		}
 		iova = vfu_hostmem_iova(&v->mem, io->iov[0].iov_base, io->len);
+		if (!iova && v->msg_dma) {
+			iova = vfu_hostmem_iova(&v->dmem, io->iov[0].iov_base, io->len);
+		}
 		if (!iova) {
 			IOP_ERR_RATELIMIT("vfio-user: I/O buffer not in shared memory (use buf_alloc)");
 			return -EFAULT;
@@ -890,7 +998,7 @@ ini_submit(struct iop_queue *iq, struct iop_io *io)
 			io->priv[0] = (uint64_t)pg + 1;
 		}
 	}
-	ini_sq_push(q, &cmd);
+	ini_sq_push(q, &cmd, false);
 	return 0;
 }
 
@@ -924,22 +1032,58 @@ ini_reap(struct vfu_iq *q, unsigned int max)
 	return (int)n;
 }
 
+/* INTx automasks when it fires: unmask it (another queue's thread may do it first). */
+static void
+ini_intx_unmask(struct vfu_ini *v)
+{
+	struct vfio_user_irq_set set = {.argsz = sizeof(set),
+					.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
+					.index = VFIO_PCI_INTX_IRQ_INDEX, .count = 1};
+	int rc;
+
+	pthread_mutex_lock(&v->cl.lock);
+	rc = vfu_client_call(&v->cl, VFIO_USER_DEVICE_SET_IRQS, &set, sizeof(set), NULL, 0, NULL,
+			     0);
+	pthread_mutex_unlock(&v->cl.lock);
+	if (rc) {
+		IOP_ERR_RATELIMIT("vfio-user: INTx unmask failed: %s", strerror(-rc));
+	}
+}
+
 static int
 ini_poll(struct iop_queue *iq, unsigned int max, unsigned int timeout_us)
 {
 	struct vfu_iq *q = (struct vfu_iq *)iq;
-	struct pollfd p;
+	struct pollfd pf[2];
 	uint64_t val;
 	int n;
 
+	if (q->db_pending) {
+		ini_sq_ring(q);
+	}
+	if (q->ini->msg_dma) {
+		n = vfu_client_service(&q->ini->cl);
+		if (n < 0) {
+			q->broken = true;
+			return n;
+		}
+	}
 	n = ini_reap(q, max);
 	if (n || !timeout_us || !q->ini->interrupt || q->efd < 0) {
 		return n;
 	}
-	p = (struct pollfd){.fd = q->efd, .events = POLLIN};
-	if (poll(&p, 1, (int)((timeout_us + 999) / 1000)) > 0) {
-		if (read(q->efd, &val, sizeof(val)) < 0) {
-			/* already drained */
+	pf[0] = (struct pollfd){.fd = q->efd, .events = POLLIN};
+	/* dma=msg: the server may be waiting for us to answer a DMA_READ/DMA_WRITE */
+	pf[1] = (struct pollfd){.fd = q->ini->cl.sock, .events = POLLIN};
+	if (poll(pf, q->ini->msg_dma ? 2 : 1, (int)((timeout_us + 999) / 1000)) > 0) {
+		if ((pf[0].revents & POLLIN) && read(q->efd, &val, sizeof(val)) == sizeof(val) &&
+		    q->ini->intx) {
+			ini_intx_unmask(q->ini);
+		}
+		if (q->ini->msg_dma && (pf[1].revents & POLLIN) &&
+		    vfu_client_service(&q->ini->cl) < 0) {
+			q->broken = true;
+			return -EPROTO;
 		}
 	}
 	return ini_reap(q, max);
@@ -948,7 +1092,8 @@ ini_poll(struct iop_queue *iq, unsigned int max, unsigned int timeout_us)
 static const struct iop_initiator_ops vfio_user_initiator_ops = {
 	.scheme = "vfio-user",
 	.help = "vfio-user client driving an NVMe PCIe controller (vfio-user:///path/to/sock); "
-		"opts: mem=SIZE shared memory arena (default 256M)",
+		"opts: mem=SIZE shared memory arena (default 256M), dma=msg: I/O buffers mapped "
+		"without an fd (server uses DMA_READ/DMA_WRITE), irq=intx: legacy INTx instead of MSI-X",
 	.open = ini_open,
 	.close = ini_close,
 	.queue_open = ini_queue_open,

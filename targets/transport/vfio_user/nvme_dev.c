@@ -21,14 +21,26 @@
 #define VDEV_BURST       64u          /* SQEs fetched per SQ per pass */
 #define VDEV_QDEPTH_MAX  1024u
 #define VDEV_DRAIN_NS    5000000000ull
+#define VDEV_BOUNCE      (128u * 1024u + 2u * 4096u) /* data + PRP lists of fd-less memory */
 
 struct vdev_sq;
+
+/* Part of a C2H transfer that landed in the bounce buffer (client memory without an fd). */
+struct vdev_seg {
+	uint64_t iova;
+	uint32_t off;
+	uint32_t len;
+};
 
 struct vdev_req {
 	struct iop_nvme_req req;
 	struct vdev_sq *sq;
 	struct vdev_req *next;
 	struct iovec iov[VDEV_IOVMAX];
+	uint8_t *bounce;           /* lazily allocated, for fd-less DMA regions */
+	uint32_t bounce_used;
+	uint32_t nsegs;
+	struct vdev_seg segs[VDEV_IOVMAX];
 };
 
 struct vdev_sq {
@@ -74,6 +86,7 @@ struct vfu_nvme {
 	unsigned int nr_del;        /* Delete I/O SQ commands waiting for in-flight I/O */
 	bool fatal;                 /* queue memory vanished: stop fetching until reset */
 	bool draining;              /* completions are dropped, not posted */
+	struct vdev_req *cur;       /* request being prepared (translate bounces for it) */
 };
 
 uint32_t
@@ -82,12 +95,59 @@ vfu_nvme_nvec(void)
 	return VDEV_NQ;
 }
 
+/*
+ * Guest address -> pointer. Memory mapped with an fd is used in place. Memory the client
+ * mapped without one is bounced: reads (H2C data, PRP lists) are fetched now with DMA_READ,
+ * writes (C2H data) are recorded and sent with DMA_WRITE when the command completes.
+ */
 static void *
 vdev_translate(void *ctx, uint64_t addr, uint64_t len, bool write)
 {
 	struct vfu_nvme *n = ctx;
+	const struct vfu_dma_region *reg = vfu_dma_find(n->env.dma, addr, len, write);
+	struct vdev_req *r = n->cur;
+	uint8_t *p;
 
-	return vfu_dma_ptr(n->env.dma, addr, len, write);
+	if (!reg) {
+		return NULL;
+	}
+	if (reg->map) {
+		return reg->map + (addr - reg->addr);
+	}
+	if (!r || !n->env.dma_rw || len > VDEV_BOUNCE - r->bounce_used ||
+	    r->nsegs == VDEV_IOVMAX) {
+		return NULL;
+	}
+	if (!r->bounce) {
+		r->bounce = malloc(VDEV_BOUNCE);
+		if (!r->bounce) {
+			return NULL;
+		}
+	}
+	p = r->bounce + r->bounce_used;
+	if (write) {
+		r->segs[r->nsegs++] = (struct vdev_seg){.iova = addr, .off = r->bounce_used,
+							.len = (uint32_t)len};
+	} else if (n->env.dma_rw(n->env.arg, false, addr, p, len)) {
+		return NULL;
+	}
+	r->bounce_used += (uint32_t)IOP_ALIGN_UP(len, 8);
+	return p;
+}
+
+/* C2H data of a bounced command goes back to the client before the CQE. */
+static void
+vdev_bounce_out(struct vfu_nvme *n, struct vdev_req *r)
+{
+	for (uint32_t i = 0; i < r->nsegs; i++) {
+		if (n->env.dma_rw(n->env.arg, true, r->segs[i].iova, r->bounce + r->segs[i].off,
+				  r->segs[i].len)) {
+			r->req.cpl.status = (uint16_t)(IOP_NVME_STATUS(IOP_NVME_SCT_GENERIC,
+						       IOP_NVME_SC_DATA_TRANSFER_ERROR) << 1);
+			break;
+		}
+	}
+	r->nsegs = 0;
 }
 
 static void
@@ -155,6 +215,9 @@ vdev_done(struct iop_nvme_req *req)
 	struct vdev_sq *sq = r->sq;
 	struct vfu_nvme *n = sq->n;
 
+	if (iop_unlikely(r->nsegs) && !n->draining && !sq->deleting && !(r->req.cpl.status >> 1)) {
+		vdev_bounce_out(n, r);
+	}
 	if (n->draining || sq->deleting || (!sq->pend_head && vdev_cq_post(n, sq, r))) {
 		vdev_req_put(sq, r);
 		return;
@@ -199,7 +262,7 @@ vdev_flush_irqs(struct vfu_nvme *n)
 		if (cq->irq) {
 			cq->irq = false;
 			if (cq->ien && n->env.irq) {
-				n->env.irq(n->env.irq_arg, cq->iv);
+				n->env.irq(n->env.arg, cq->iv);
 			}
 		}
 	}
@@ -304,6 +367,9 @@ vdev_sq_destroy(struct vfu_nvme *n, struct vdev_sq *sq)
 		vdev_sq_drain(n, sq);
 		iop_nvme_qpair_destroy(sq->qp);
 		sq->qp = NULL;
+	}
+	for (uint32_t i = 0; sq->reqs && i < sq->size; i++) {
+		free(sq->reqs[i].bounce);
 	}
 	free(sq->reqs);
 	sq->reqs = NULL;
@@ -517,7 +583,11 @@ vdev_sq_fetch(struct vfu_nvme *n, struct vdev_sq *sq)
 		r->req.iovmax = VDEV_IOVMAX;
 		r->req.iovcnt = 0;
 		r->req.data_len = 0;
+		r->bounce_used = 0;
+		r->nsegs = 0;
+		n->cur = r;
 		iop_nvme_req_prepare(&r->req);
+		n->cur = NULL;
 		iop_nvme_req_exec(&r->req);
 		done++;
 	}
@@ -597,10 +667,15 @@ vfu_nvme_reset(struct vfu_nvme *n)
 	}
 }
 
+/*
+ * I/O queues only: their requests hold pointers into client memory until the backend is done.
+ * Admin commands with data complete inside exec; the admin requests the core keeps (Async Event
+ * Requests, a Delete SQ in progress) carry no data and may stay outstanding indefinitely.
+ */
 void
 vfu_nvme_quiesce(struct vfu_nvme *n)
 {
-	for (uint16_t q = 0; q < VDEV_NQ; q++) {
+	for (uint16_t q = 1; q < VDEV_NQ; q++) {
 		if (n->sq[q].qp) {
 			vdev_sq_drain(n, &n->sq[q]);
 		}
@@ -615,12 +690,17 @@ vfu_nvme_dma_changed(struct vfu_nvme *n)
 		struct vdev_sq *sq = &n->sq[q];
 		struct vdev_cq *cq = &n->cq[q];
 
-		if (sq->live && !vfu_dma_ptr(n->env.dma, sq->prp1,
-					     (uint64_t)sq->size * sizeof(struct iop_nvme_cmd), false)) {
+		if (sq->live && sq->base &&
+		    !vfu_dma_ptr(n->env.dma, sq->prp1,
+				 (uint64_t)sq->size * sizeof(struct iop_nvme_cmd), false)) {
+			sq->base = NULL;
 			n->fatal = true;
 		}
 		if (cq->live && !vfu_dma_ptr(n->env.dma, cq->prp1,
 					     (uint64_t)cq->size * sizeof(struct iop_nvme_cpl), true)) {
+			/* never written again: later completions stay pending until reset */
+			cq->live = false;
+			cq->base = NULL;
 			n->fatal = true;
 		}
 	}
@@ -628,6 +708,20 @@ vfu_nvme_dma_changed(struct vfu_nvme *n)
 		IOP_WARN("vfio-user: queue memory unmapped while queues live: controller halted "
 			 "until reset");
 	}
+}
+
+bool
+vfu_nvme_irq_pending(struct vfu_nvme *n)
+{
+	for (uint16_t q = 0; q < VDEV_NQ; q++) {
+		const struct vdev_cq *cq = &n->cq[q];
+
+		if (cq->live && cq->ien &&
+		    __atomic_load_n(&n->env.db[2 * q + 1], __ATOMIC_ACQUIRE) != cq->tail) {
+			return true;
+		}
+	}
+	return false;
 }
 
 int

@@ -197,7 +197,8 @@ vfu_probe_data(const struct vfu_probe_data_opts *o)
 {
 	const struct iop_initiator_ops *ops = iop_initiator_find_uri(o->uri);
 	struct iop_initiator_cfg cfg = {.uri = o->uri, .nr_queues = 1, .queue_depth = o->qd,
-					.interrupt = o->interrupt, .trace_path = o->trace};
+					.interrupt = o->interrupt, .trace_path = o->trace,
+					.opts = o->opts};
 	struct iop_initiator *ini;
 	struct iop_queue *q;
 	struct data_slot s = {0};
@@ -270,14 +271,16 @@ static void
 check_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: iopath vfio-user-check bad SOCKET\n"
+		"usage: iopath vfio-user-check bad|fuzz SOCKET\n"
 		"       iopath vfio-user-check write|verify|bench|hammer vfio-user:///SOCKET [opts]\n"
 		"  bad      send malformed messages, check every error reply (errno), exit 0 if all ok\n"
+		"  fuzz     --count random messages from --seed, reconnecting when the server closes\n"
 		"  write    write --count blocks of --bs with a pattern from --seed\n"
 		"  verify   read them back and compare\n"
 		"  bench    closed-loop 4 KiB random reads at --qd for --secs, prints JSON\n"
 		"  hammer   random reads and writes until killed or --secs\n"
-		"  --seed N --count N --bs N --qd N --secs N --interrupt --randwrite --trace FILE\n");
+		"  --seed N --count N --bs N --qd N --secs N --interrupt --randwrite --trace FILE\n"
+		"  --opts K=V,...  initiator options (mem=SIZE, dma=msg)\n");
 }
 
 static int
@@ -288,13 +291,14 @@ check_main(int argc, char **argv)
 		{"bs", required_argument, NULL, 'b'}, {"qd", required_argument, NULL, 'q'},
 		{"secs", required_argument, NULL, 't'}, {"interrupt", no_argument, NULL, 'i'},
 		{"randwrite", no_argument, NULL, 'w'}, {"trace", required_argument, NULL, 'T'},
+		{"opts", required_argument, NULL, 'o'},
 		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
 	struct vfu_probe_data_opts o = {.seed = 1, .count = 256, .bs = 4096, .qd = 1, .secs = 2};
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:n:b:q:t:iwT:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:n:b:q:t:iwT:o:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o.seed = strtoull(optarg, NULL, 0); break;
 		case 'n': o.count = (unsigned int)strtoul(optarg, NULL, 0); break;
@@ -304,6 +308,7 @@ check_main(int argc, char **argv)
 		case 'i': o.interrupt = true; break;
 		case 'w': o.randwrite = true; break;
 		case 'T': o.trace = optarg; break;
+		case 'o': o.opts = optarg; break;
 		case 'h': check_usage(stdout); return 0;
 		default: check_usage(stderr); return 2;
 		}
@@ -312,11 +317,14 @@ check_main(int argc, char **argv)
 		check_usage(stderr);
 		return 2;
 	}
-	if (!strcmp(argv[optind], "bad")) {
+	if (!strcmp(argv[optind], "bad") || !strcmp(argv[optind], "fuzz")) {
 		const char *p = argv[optind + 1];
 
 		if (!strncmp(p, "vfio-user://", 12)) {
 			p += 12;
+		}
+		if (argv[optind][0] == 'f') {
+			return vfu_probe_fuzz(p, o.seed, o.count);
 		}
 		return vfu_probe_bad(p);
 	}

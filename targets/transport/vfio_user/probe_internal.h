@@ -10,6 +10,10 @@
  * \return exit code: 0 all as expected, 1 otherwise. */
 int vfu_probe_bad(const char *path);
 
+/** Send iters random messages (seeded), reconnecting whenever the server closes.
+ * \return exit code: 0 when every reconnect succeeded. */
+int vfu_probe_fuzz(const char *path, uint64_t seed, unsigned int iters);
+
 struct vfu_probe_data_opts {
 	const char *uri;
 	const char *mode;       /* "write", "verify", "hammer", "bench" */
@@ -21,6 +25,7 @@ struct vfu_probe_data_opts {
 	bool interrupt;
 	bool randwrite;
 	const char *trace;
+	const char *opts;       /* initiator options (mem=, dma=msg) */
 };
 
 /** Run a data mode through the vfio-user initiator. \return exit code. */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -13,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "iopath/log.h"
+#include "iopath/reactor.h"
 #include "iopath/target.h"
 #include "iopath/uri.h"
 #include "iopath/util.h"
@@ -30,6 +32,7 @@
 #define SRV_IDLE_NS      20000ull
 #define SRV_NR_IRQ_IDX   (VFIO_PCI_REQ_IRQ_INDEX + 1)
 #define SRV_MAX_DMA_MAPS 1024u
+#define SRV_MAX_DEFERRED 8u
 
 struct vfu_srv {
 	struct iop_target base;
@@ -54,6 +57,11 @@ struct vfu_srv {
 	bool intx_masked;
 	struct vfu_nvme *nvme;
 	uint16_t vendor, device;
+	struct vfu_msg rmsg;      /* replies to our DMA_READ/DMA_WRITE */
+	struct vfu_msg deferred[SRV_MAX_DEFERRED]; /* commands that arrived during one */
+	unsigned int ndeferred;
+	bool broken;              /* drop the client once back in the main loop */
+	const char *cpus;
 };
 
 static uint32_t
@@ -94,7 +102,10 @@ srv_irq(void *arg, uint32_t vec)
 		if (vfu_pci_msix_route(&s->pci, vec)) {
 			srv_fire_msix(s, vec);
 		}
-	} else if (vfu_pci_intx_allowed(&s->pci) && !s->intx_masked) {
+	} else if (vfu_pci_intx_allowed(&s->pci) && !s->intx_masked &&
+		   s->irq_fd[VFIO_PCI_INTX_IRQ_INDEX][0] >= 0) {
+		/* INTx is advertised AUTOMASKED: masked until the client sends UNMASK */
+		s->intx_masked = true;
 		srv_signal(s->irq_fd[VFIO_PCI_INTX_IRQ_INDEX][0]);
 	}
 }
@@ -162,6 +173,104 @@ srv_reply_err(struct vfu_srv *s, int err)
 	IOP_INFO(vfio_user, "%s (cmd %u id %u): error reply %s", vfio_user_cmd_name(s->msg.hdr.cmd),
 		 s->msg.hdr.cmd, s->msg.hdr.msg_id, strerror(err));
 	return srv_send(s, &h, NULL, 0, NULL, 0, NULL, 0);
+}
+
+/* ---- server -> client DMA_READ / DMA_WRITE ---- */
+
+/* Keep a client command that arrived while we wait for a DMA reply (handled in order later). */
+static int
+srv_defer(struct vfu_srv *s)
+{
+	struct vfu_msg *d;
+
+	if (s->ndeferred == SRV_MAX_DEFERRED) {
+		return -ENOBUFS;
+	}
+	d = &s->deferred[s->ndeferred++];
+	vfu_msg_fini(d);
+	*d = s->rmsg; /* take the buffer and the fds */
+	vfu_msg_init(&s->rmsg);
+	return 0;
+}
+
+static int
+srv_dma_chunk(struct vfu_srv *s, bool write, uint64_t iova, uint8_t *buf, uint32_t len)
+{
+	struct vfio_user_dma_access a = {.addr = iova, .count = len};
+	struct vfio_user_hdr h = {.msg_id = s->next_id++,
+				  .cmd = write ? VFIO_USER_DMA_WRITE : VFIO_USER_DMA_READ};
+	const struct vfio_user_dma_access *r;
+	int rc;
+
+	rc = srv_send(s, &h, &a, sizeof(a), write ? buf : NULL, write ? len : 0, NULL, 0);
+	if (rc) {
+		return rc;
+	}
+	for (;;) {
+		rc = vfu_msg_recv(s->sock, &s->rmsg, VFIO_USER_DEF_MAX_DATA_XFER + 64);
+		if (rc) {
+			return rc == -EAGAIN ? -ETIMEDOUT : rc;
+		}
+		if (s->tracing) {
+			vfu_trace_msg(&s->trace, false, &s->rmsg.hdr, s->rmsg.payload, s->rmsg.len,
+				      s->rmsg.nfds);
+		}
+		if ((s->rmsg.hdr.flags & VFIO_USER_F_TYPE_MASK) == VFIO_USER_F_TYPE_REPLY &&
+		    s->rmsg.hdr.msg_id == h.msg_id && s->rmsg.hdr.cmd == h.cmd) {
+			break;
+		}
+		if ((s->rmsg.hdr.flags & VFIO_USER_F_TYPE_MASK) != VFIO_USER_F_TYPE_CMD) {
+			return -EPROTO; /* a reply to something we never asked */
+		}
+		rc = srv_defer(s);
+		if (rc) {
+			return rc;
+		}
+	}
+	if (s->rmsg.hdr.flags & VFIO_USER_F_ERROR) {
+		return s->rmsg.hdr.error_no ? -(int)s->rmsg.hdr.error_no : -EIO;
+	}
+	r = (const void *)s->rmsg.payload;
+	if (write) {
+		/* reply: address + count (the spec table gives count 4 bytes; accept 12 or 16) */
+		return s->rmsg.len == 12 || s->rmsg.len == 16 ? 0 : -EPROTO;
+	}
+	if (s->rmsg.len != sizeof(a) + len || r->addr != iova || r->count != len) {
+		return -EPROTO;
+	}
+	memcpy(buf, r->data, len);
+	return 0;
+}
+
+/* env.dma_rw: synchronous copy through messages, split at the client's max_data_xfer_size. */
+static int
+srv_dma_rw(void *arg, bool write, uint64_t iova, void *buf, uint64_t len)
+{
+	struct vfu_srv *s = arg;
+	uint32_t chunk = IOP_MIN(s->peer.max_data_xfer_size, VFIO_USER_DEF_MAX_DATA_XFER);
+	uint8_t *p = buf;
+	int rc = 0;
+
+	if (s->sock < 0 || s->broken || !chunk) {
+		return -ENOTCONN;
+	}
+	while (len && !rc) {
+		uint32_t n = (uint32_t)IOP_MIN(len, (uint64_t)chunk);
+
+		rc = srv_dma_chunk(s, write, iova, p, n);
+		iova += n;
+		p += n;
+		len -= n;
+	}
+	vfu_msg_reset(&s->rmsg);
+	if (rc) {
+		IOP_WARN("vfio-user: %s at 0x%llx failed: %s", write ? "DMA_WRITE" : "DMA_READ",
+			 (unsigned long long)iova, strerror(-rc));
+		if (rc != -EFAULT && rc != -EINVAL) {
+			s->broken = true; /* the session is out of step: drop it from the main loop */
+		}
+	}
+	return rc;
 }
 
 /* ---- commands: each returns 0 after replying itself, or a positive errno to reply with ---- */
@@ -363,6 +472,7 @@ srv_set_irqs(struct vfu_srv *s)
 	uint32_t action = q->flags & (VFIO_IRQ_SET_ACTION_MASK | VFIO_IRQ_SET_ACTION_UNMASK |
 				      VFIO_IRQ_SET_ACTION_TRIGGER);
 	uint32_t max;
+	int rc;
 
 	if (q->index >= SRV_NR_IRQ_IDX) {
 		return EINVAL;
@@ -390,7 +500,12 @@ srv_set_irqs(struct vfu_srv *s)
 		if (data == VFIO_IRQ_SET_DATA_NONE || q->data[0]) {
 			s->intx_masked = action == VFIO_IRQ_SET_ACTION_MASK;
 		}
-		return srv_reply(s, NULL, 0, NULL, 0, NULL, 0) ? EIO : 0;
+		rc = srv_reply(s, NULL, 0, NULL, 0, NULL, 0) ? EIO : 0;
+		/* INTx is level-triggered: still asserted at unmask -> fires (and automasks) again */
+		if (!s->intx_masked && vfu_nvme_irq_pending(s->nvme)) {
+			srv_irq(s, 0);
+		}
+		return rc;
 	}
 	for (uint32_t i = 0; i < q->count; i++) {
 		uint32_t v = q->start + i;
@@ -530,6 +645,12 @@ srv_drop_client(struct vfu_srv *s, const char *why)
 	srv_irq_close_all(s);
 	vfu_pci_init(&s->pci, s->vendor, s->device, vfu_nvme_nvec());
 	vfu_msg_reset(&s->msg);
+	vfu_msg_reset(&s->rmsg);
+	for (unsigned int i = 0; i < s->ndeferred; i++) {
+		vfu_msg_reset(&s->deferred[i]);
+	}
+	s->ndeferred = 0;
+	s->broken = false;
 	close(s->sock);
 	s->sock = -1;
 	s->versioned = false;
@@ -541,8 +662,18 @@ srv_drop_client(struct vfu_srv *s, const char *why)
 static int
 srv_handle_one(struct vfu_srv *s)
 {
-	int rc, err;
+	int rc = 0, err;
 
+	if (s->ndeferred) {
+		/* a command that arrived while we waited for a DMA reply (already traced) */
+		struct vfu_msg tmp = s->msg;
+
+		s->msg = s->deferred[0];
+		memmove(&s->deferred[0], &s->deferred[1], (s->ndeferred - 1) * sizeof(s->msg));
+		s->deferred[--s->ndeferred] = tmp;
+		vfu_msg_reset(&s->deferred[s->ndeferred]);
+		goto dispatch;
+	}
 	rc = vfu_msg_recv(s->sock, &s->msg, VFIO_USER_DEF_MAX_DATA_XFER + 64);
 	if (rc == -EAGAIN) {
 		return 0;
@@ -554,6 +685,7 @@ srv_handle_one(struct vfu_srv *s)
 	if (s->tracing) {
 		vfu_trace_msg(&s->trace, false, &s->msg.hdr, s->msg.payload, s->msg.len, s->msg.nfds);
 	}
+dispatch:
 	err = rc == -EBADMSG ? EINVAL : srv_dispatch(s);
 	if (err && err != EIO) {
 		if ((s->msg.hdr.flags & VFIO_USER_F_TYPE_MASK) == VFIO_USER_F_TYPE_CMD &&
@@ -623,6 +755,29 @@ srv_sock_readable(struct vfu_srv *s, int timeout_ms)
 	return p[0].revents != 0;
 }
 
+/* One session thread: pin it to the first cpu of --cpus when given. */
+static void
+srv_pin(struct vfu_srv *s)
+{
+	int cpus[64];
+	cpu_set_t set;
+	int n;
+
+	if (!s->cpus) {
+		return;
+	}
+	n = iop_cpulist_parse(s->cpus, cpus, 64);
+	if (n <= 0) {
+		IOP_WARN("vfio-user: bad --cpus '%s': not pinned", s->cpus);
+		return;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(cpus[0], &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		IOP_WARN("vfio-user: cannot pin to cpu %d: %s", cpus[0], strerror(errno));
+	}
+}
+
 static int
 srv_run(struct iop_target *t, volatile sig_atomic_t *stop)
 {
@@ -630,6 +785,7 @@ srv_run(struct iop_target *t, volatile sig_atomic_t *stop)
 	uint64_t idle_since = 0;
 	unsigned int iter = 0;
 
+	srv_pin(s);
 	while (!*stop) {
 		int work;
 
@@ -642,6 +798,14 @@ srv_run(struct iop_target *t, volatile sig_atomic_t *stop)
 			continue;
 		}
 		work = vfu_nvme_poll(s->nvme);
+		if (iop_unlikely(s->broken)) {
+			srv_drop_client(s, "DMA_READ/DMA_WRITE exchange failed");
+			continue;
+		}
+		if (iop_unlikely(s->ndeferred)) {
+			srv_handle_one(s);
+			continue;
+		}
 		if (work) {
 			idle_since = 0;
 			if (++iter % SRV_SOCK_EVERY) {
@@ -761,9 +925,18 @@ srv_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 	}
 	memcpy(s->path, u.path, strlen(u.path) + 1);
 	s->interrupt = cfg->interrupt;
+	s->cpus = cfg->cpus;
+	if (cfg->nr_threads > 1) {
+		IOP_NOTICE("vfio-user: one session thread per device; --threads %u ignored",
+			   cfg->nr_threads);
+	}
 	s->vendor = 0x1b36;
 	s->device = 0x0010;
 	vfu_msg_init(&s->msg);
+	vfu_msg_init(&s->rmsg);
+	for (unsigned int i = 0; i < SRV_MAX_DEFERRED; i++) {
+		vfu_msg_init(&s->deferred[i]);
+	}
 	vfu_dma_init(&s->dma, SRV_MAX_DMA_MAPS);
 	vfu_pci_init(&s->pci, s->vendor, s->device, vfu_nvme_nvec());
 	s->bar0_fd = memfd_create("iopath-vfio-user-bar0", MFD_CLOEXEC);
@@ -792,7 +965,7 @@ srv_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 	}
 	env = (struct vfu_nvme_env){.dma = &s->dma, .db = (volatile uint32_t *)(s->bar0 +
 								       VFU_DB_OFFSET),
-				    .irq = srv_irq, .irq_arg = s};
+				    .irq = srv_irq, .arg = s, .dma_rw = srv_dma_rw};
 	rc = vfu_nvme_create(cfg, &env, &s->nvme);
 	if (rc) {
 		goto fail;
@@ -828,6 +1001,10 @@ srv_destroy(struct iop_target *t)
 	srv_irq_close_all(s);
 	vfu_dma_fini(&s->dma);
 	vfu_msg_fini(&s->msg);
+	vfu_msg_fini(&s->rmsg);
+	for (unsigned int i = 0; i < SRV_MAX_DEFERRED; i++) {
+		vfu_msg_fini(&s->deferred[i]);
+	}
 	if (s->bar0) {
 		munmap(s->bar0, VFU_BAR0_SIZE);
 	}

@@ -191,7 +191,10 @@ struct vfu_nvme_env {
 	volatile uint32_t *db;          /* doorbell page (shared memfd, BAR0 + 0x1000) */
 	/** Raise MSI-X vector vec (or INTx when MSI-X is off). */
 	void (*irq)(void *arg, uint32_t vec);
-	void *irq_arg;
+	void *arg;                      /* passed to irq and dma_rw */
+	/** Copy to/from client memory that was mapped without an fd (DMA_READ/DMA_WRITE messages,
+	 * synchronous). \return 0 or negative errno. NULL: such memory is never accessed. */
+	int (*dma_rw)(void *arg, bool write, uint64_t iova, void *buf, uint64_t len);
 };
 
 /** Create the controller on cfg's backends. \return 0 or negative errno. */
@@ -208,6 +211,9 @@ void vfu_nvme_reset(struct vfu_nvme *n);
 void vfu_nvme_quiesce(struct vfu_nvme *n);
 /** After a DMA unmap: queues whose memory vanished stop the controller (CSTS.CFS). */
 void vfu_nvme_dma_changed(struct vfu_nvme *n);
+/** \return true when a CQ with interrupts enabled holds entries the host has not consumed
+ * (level-triggered INTx re-asserts on unmask). */
+bool vfu_nvme_irq_pending(struct vfu_nvme *n);
 /** fd that is readable when backend completions are ready (interrupt mode), or -1. */
 int vfu_nvme_wait_fd(struct vfu_nvme *n);
 /** Number of MSI-X vectors the controller wants. */
@@ -245,6 +251,11 @@ int vfu_client_region_read(struct vfu_client *c, uint32_t region, uint64_t off, 
 			   uint32_t count);
 int vfu_client_region_write(struct vfu_client *c, uint32_t region, uint64_t off, const void *buf,
 			    uint32_t count);
+/**
+ * Serve DMA_READ/DMA_WRITE commands already waiting on the socket (non-blocking; skipped when
+ * another thread holds the session). \return commands served (>= 0) or negative errno.
+ */
+int vfu_client_service(struct vfu_client *c);
 
 /* ---- client memory arena (hostmem.c): one memfd shared with the server by DMA_MAP ---- */
 

@@ -24,6 +24,7 @@ cd /
 echo "GUESTLAB-BOOTED $(cut -d' ' -f1 /proc/uptime)s"
 sh /test.sh </dev/null
 rc=$?
+echo "GUESTLAB-END $(cut -d" " -f1 /proc/uptime)s"
 sync
 echo "GUESTLAB-RESULT rc=$rc"
 umount /out 2>/dev/null

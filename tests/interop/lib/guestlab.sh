@@ -20,7 +20,7 @@
 # guest's gl_wait_go waits for), gl_finish (waits for the guest, returns its exit code).
 
 GL_KSERIES=${GUESTLAB_KSERIES:-6.12}
-GL_TIMEOUT=${GUESTLAB_TIMEOUT:-150}
+GL_TIMEOUT=${GUESTLAB_TIMEOUT:-120}
 GL_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GL_ROOT=${IOPATH_ROOT:-$(cd "$GL_LIB/../../.." && pwd)}
 GL_BUILD=${BUILD:-build}

@@ -127,6 +127,9 @@ struct rt {
 	struct rt_conn *conns;
 	char host[256];
 	int port;
+	struct {
+		uint64_t capsules, incapsule, rdma_read, rdma_write, send_inv, rejects;
+	} st;
 };
 
 static void rt_conn_kill(struct rt_conn *c, const char *why);
@@ -234,6 +237,7 @@ rt_req_done(struct iop_nvme_req *nreq)
 	if (r->d.kind == NVMF_RDMA_DATA_KEYED && r->d.invalidate) {
 		wr[1].opcode = IBV_WR_SEND_WITH_INV;
 		wr[1].invalidate_rkey = r->d.key;
+		c->t->st.send_inv++;
 	} else {
 		wr[1].opcode = IBV_WR_SEND;
 	}
@@ -251,6 +255,7 @@ rt_req_done(struct iop_nvme_req *nreq)
 		wr[0].wr.rdma.rkey = r->d.key;
 		wr[0].next = &wr[1];
 		first = &wr[0];
+		c->t->st.rdma_write++;
 	}
 	r->state = RTR_SEND;
 	rc = ibv_post_send(c->id->qp, first, &bad);
@@ -302,6 +307,7 @@ rt_capsule(struct rt_conn *c, uint32_t i, uint32_t len)
 		return;
 	}
 	memcpy(&r->n.cmd, cap, sizeof(r->n.cmd));
+	c->t->st.capsules++;
 	memset(&r->n.cpl, 0, sizeof(r->n.cpl));
 	r->n.qpair = c->nqp;
 	r->n.iov = NULL;
@@ -321,6 +327,7 @@ rt_capsule(struct rt_conn *c, uint32_t i, uint32_t len)
 				     IOP_NVME_STATUS_DNR;
 			} else {
 				memcpy(r->buf, cap + IOP_NVME_CMD_SIZE + r->d.addr, r->n.data_len);
+				c->t->st.incapsule++;
 			}
 		}
 	}
@@ -356,6 +363,7 @@ rt_capsule(struct rt_conn *c, uint32_t i, uint32_t len)
 		wr.wr.rdma.remote_addr = r->d.addr;
 		wr.wr.rdma.rkey = r->d.key;
 		r->state = RTR_READ;
+		c->t->st.rdma_read++;
 		if (ibv_post_send(c->id->qp, &wr, &bad)) {
 			rt_req_put(r);
 			rt_conn_kill(c, "ibv_post_send (RDMA READ) failed");
@@ -507,13 +515,14 @@ rt_conn_reap(struct rt_conn *c)
 }
 
 static void
-rt_reject(struct rdma_cm_id *id, uint16_t sts, const char *why)
+rt_reject(struct rt *t, struct rdma_cm_id *id, uint16_t sts, const char *why)
 {
 	struct nvmf_rdma_cm_rej rej;
 
 	IOP_NOTICE("nvmf-rdma: connection request rejected: %s (status %u: %s)", why, sts,
 		   nvmf_rdma_cm_status_str(sts));
 	nvmf_rdma_cm_rej_build(&rej, sts);
+	t->st.rejects++;
 	rdma_reject(id, &rej, sizeof(rej));
 }
 
@@ -600,14 +609,14 @@ rt_connect_request(struct rt *t, struct rdma_cm_event *ev)
 	sts = nvmf_rdma_cm_req_check(ev->param.conn.private_data, ev->param.conn.private_data_len,
 				     &lim, &req);
 	if (sts) {
-		rt_reject(id, sts, "bad private data");
+		rt_reject(t, id, sts, "bad private data");
 		rdma_ack_cm_event(ev);
 		rdma_destroy_id(id);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		rt_reject(id, NVMF_RDMA_CM_NO_RESOURCES, "out of memory");
+		rt_reject(t, id, NVMF_RDMA_CM_NO_RESOURCES, "out of memory");
 		rdma_ack_cm_event(ev);
 		rdma_destroy_id(id);
 		return;
@@ -630,7 +639,7 @@ rt_connect_request(struct rt *t, struct rdma_cm_event *ev)
 	rc = rt_conn_setup(t, c, id);
 	if (rc) {
 		IOP_ERR("%s: connection set-up: %s", c->peer, strerror(-rc));
-		rt_reject(id, NVMF_RDMA_CM_NO_RESOURCES, "no resources");
+		rt_reject(t, id, NVMF_RDMA_CM_NO_RESOURCES, "no resources");
 		rdma_ack_cm_event(ev);
 		if (c->nqp) {
 			iop_nvme_qpair_destroy(c->nqp);
@@ -644,10 +653,16 @@ rt_connect_request(struct rt *t, struct rdma_cm_event *ev)
 	ibv_query_device(id->verbs, &da);
 	cp.private_data = &rep;
 	cp.private_data_len = sizeof(rep);
-	cp.responder_resources = (uint8_t)IOP_MIN(ev->param.conn.initiator_depth,
+	/* The event's values are already from our side: its initiator_depth is the RDMA READs
+	 * the host lets us have outstanding (we READ the data of writes). */
+	cp.responder_resources = (uint8_t)IOP_MIN(ev->param.conn.responder_resources,
 						  (unsigned int)da.max_qp_rd_atom);
-	cp.initiator_depth = (uint8_t)IOP_MIN(ev->param.conn.responder_resources,
+	cp.initiator_depth = (uint8_t)IOP_MIN(ev->param.conn.initiator_depth,
 					      (unsigned int)da.max_qp_init_rd_atom);
+	if (!cp.initiator_depth) {
+		IOP_WARN("%s: host allows no RDMA READ (IRD 0): writes through keyed SGLs will stall",
+			 c->peer);
+	}
 	cp.rnr_retry_count = 7;
 	c->state = RTC_ACCEPTED;
 	c->next = t->conns;
@@ -926,6 +941,11 @@ rt_run(struct iop_target *base, volatile sig_atomic_t *stop)
 			}
 		}
 	}
+	IOP_NOTICE("nvmf-rdma stats: capsules %llu, in-capsule writes %llu, RDMA READ %llu, "
+		   "RDMA WRITE %llu, SEND WITH INVALIDATE %llu, rejected connects %llu",
+		   (unsigned long long)t->st.capsules, (unsigned long long)t->st.incapsule,
+		   (unsigned long long)t->st.rdma_read, (unsigned long long)t->st.rdma_write,
+		   (unsigned long long)t->st.send_inv, (unsigned long long)t->st.rejects);
 	if (!t->conns) {
 		iop_nvme_pg_destroy(t->pg);
 		t->pg = NULL;

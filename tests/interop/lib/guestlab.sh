@@ -216,6 +216,19 @@ gl_add_file() { GL_OVERLAY_FILES+=("file:$1:$2"); }
 # A host executable plus its libraries copied into the guest at DST.
 gl_add_bin() { GL_OVERLAY_FILES+=("bin:$1:$2"); }
 
+# Userspace RDMA for our binary in the guest: libibverbs finds its soft-RoCE provider through
+# /etc/libibverbs.d (ldd does not list it: it is dlopen()ed).
+gl_add_ibverbs() {
+	local d=/etc/libibverbs.d f
+	for f in "$d/rxe.driver" /usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav*.so; do
+		[ -e "$f" ] || gl_die "$f missing (rdma-core / ibverbs-providers; make deps)"
+	done
+	gl_add_file "$d/rxe.driver" "$d/rxe.driver"
+	for f in /usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav*.so; do
+		gl_add_bin "$f" "$f"
+	done
+}
+
 # Starts a host process (e.g. `iopath target ...`) in the background with stdout+stderr in LOG and
 # waits until a line of its output matches PATTERN; it is killed when the test ends. GL_BG_PID is set.
 gl_bg_start() { # log pattern seconds cmd...

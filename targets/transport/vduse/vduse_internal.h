@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <linux/vduse.h>
+#include "targets/transport/vduse/vduse_uapi.h"
 #include "targets/virtio/blk.h"
 
 #define VDUSE_VENDOR_ID 0x1af4  /* the virtio vendor id Linux devices use */

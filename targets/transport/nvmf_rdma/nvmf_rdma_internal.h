@@ -61,7 +61,10 @@ struct nvmf_rdma_cm_limits {
  */
 uint16_t nvmf_rdma_cm_req_check(const void *data, size_t len, const struct nvmf_rdma_cm_limits *lim,
 				struct nvmf_rdma_cm_req *out);
-void nvmf_rdma_cm_req_build(struct nvmf_rdma_cm_req *r, uint16_t qid, uint16_t entries);
+/** CM REQ private data for a queue of entries; cntlid: the controller ID for I/O queues (0 for
+ * the admin queue, whose controller is not known yet), as Linux sends it. */
+void nvmf_rdma_cm_req_build(struct nvmf_rdma_cm_req *r, uint16_t qid, uint16_t entries,
+			    uint16_t cntlid);
 void nvmf_rdma_cm_rep_build(struct nvmf_rdma_cm_rep *r, uint16_t crqsize);
 void nvmf_rdma_cm_rej_build(struct nvmf_rdma_cm_rej *r, uint16_t sts);
 /** Human name of a reject status. */

@@ -37,14 +37,14 @@ nvmf_rdma_cm_req_check(const void *data, size_t len, const struct nvmf_rdma_cm_l
 }
 
 void
-nvmf_rdma_cm_req_build(struct nvmf_rdma_cm_req *r, uint16_t qid, uint16_t entries)
+nvmf_rdma_cm_req_build(struct nvmf_rdma_cm_req *r, uint16_t qid, uint16_t entries, uint16_t cntlid)
 {
 	memset(r, 0, sizeof(*r));
 	r->recfmt = NVMF_RDMA_RECFMT;
 	r->qid = qid;
 	r->hrqsize = entries;
 	r->hsqsize = (uint16_t)(entries - 1);
-	r->cntlid = 0xffff;
+	r->cntlid = cntlid;
 }
 
 void

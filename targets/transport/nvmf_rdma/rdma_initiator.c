@@ -501,7 +501,7 @@ ri_cm_wait(struct ri_conn *c, enum rdma_cm_event_type want, struct nvmf_rdma_cm_
 	struct rdma_cm_event *ev;
 	int rc = 0;
 
-	if (poll(&p, 1, RI_CM_TIMEOUT_MS) <= 0) {
+	if (poll(&p, 1, RI_CM_TIMEOUT_MS + 2000) <= 0) { /* the CM reports its own timeout first */
 		IOP_ERR("nvmf-rdma: no %s within %d ms", rdma_event_str(want), RI_CM_TIMEOUT_MS);
 		return -ETIMEDOUT;
 	}
@@ -645,7 +645,7 @@ ri_conn_open(struct ri *ini, uint16_t qid, uint32_t qsize, uint32_t max_xfer, ui
 	}
 	memset(&da, 0, sizeof(da));
 	ibv_query_device(c->id->verbs, &da);
-	nvmf_rdma_cm_req_build(&req, qid, (uint16_t)qsize);
+	nvmf_rdma_cm_req_build(&req, qid, (uint16_t)qsize, qid ? ini->ctrl.cntlid : 0);
 	cp.private_data = &req;
 	cp.private_data_len = sizeof(req);
 	cp.responder_resources = (uint8_t)IOP_MIN(da.max_qp_rd_atom, 255); /* the target READs */

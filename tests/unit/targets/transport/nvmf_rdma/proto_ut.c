@@ -15,14 +15,14 @@ test_cm_req_layout(void)
 	struct nvmf_rdma_cm_req r;
 	uint8_t raw[32];
 
-	nvmf_rdma_cm_req_build(&r, 3, 128);
+	nvmf_rdma_cm_req_build(&r, 3, 128, 0x1234);
 	memcpy(raw, &r, sizeof(raw));
 	/* NVMe-oF RDMA binding: RECFMT 0-1, QID 2-3, HRQSIZE 4-5, HSQSIZE 6-7, CNTLID 8-9, LE */
 	CU_ASSERT_EQUAL(raw[0] | raw[1] << 8, 0);
 	CU_ASSERT_EQUAL(raw[2] | raw[3] << 8, 3);
 	CU_ASSERT_EQUAL(raw[4] | raw[5] << 8, 128);
 	CU_ASSERT_EQUAL(raw[6] | raw[7] << 8, 127);
-	CU_ASSERT_EQUAL(raw[8] | raw[9] << 8, 0xffff);
+	CU_ASSERT_EQUAL(raw[8] | raw[9] << 8, 0x1234);
 	for (int i = 10; i < 32; i++) {
 		CU_ASSERT_EQUAL(raw[i], 0);
 	}
@@ -33,10 +33,10 @@ test_cm_req_accept(void)
 {
 	struct nvmf_rdma_cm_req r, out;
 
-	nvmf_rdma_cm_req_build(&r, 0, 32);
+	nvmf_rdma_cm_req_build(&r, 0, 32, 0);
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(&r, sizeof(r), &g_lim, &out), NVMF_RDMA_CM_OK);
 	CU_ASSERT_EQUAL(out.hsqsize, 31);
-	nvmf_rdma_cm_req_build(&r, 16, 128);
+	nvmf_rdma_cm_req_build(&r, 16, 128, 0);
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(&r, sizeof(r), &g_lim, &out), NVMF_RDMA_CM_OK);
 	/* longer private data (the CM pads it) is fine */
 	{
@@ -47,7 +47,7 @@ test_cm_req_accept(void)
 	}
 	/* a host receive queue larger than its send queue is allowed (Linux asks HRQSIZE = N,
 	 * HSQSIZE = N - 1) */
-	nvmf_rdma_cm_req_build(&r, 1, 64);
+	nvmf_rdma_cm_req_build(&r, 1, 64, 0);
 	r.hrqsize = 100;
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(&r, sizeof(r), &g_lim, NULL), 0);
 }
@@ -57,27 +57,27 @@ test_cm_req_reject(void)
 {
 	struct nvmf_rdma_cm_req r;
 
-	nvmf_rdma_cm_req_build(&r, 1, 32);
+	nvmf_rdma_cm_req_build(&r, 1, 32, 0);
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(NULL, 0, &g_lim, NULL), NVMF_RDMA_CM_INVALID_LEN);
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(&r, 31, &g_lim, NULL), NVMF_RDMA_CM_INVALID_LEN);
 	r.recfmt = 1;
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(&r, sizeof(r), &g_lim, NULL),
 			NVMF_RDMA_CM_INVALID_RECFMT);
-	nvmf_rdma_cm_req_build(&r, 17, 32);
+	nvmf_rdma_cm_req_build(&r, 17, 32, 0);
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(&r, sizeof(r), &g_lim, NULL),
 			NVMF_RDMA_CM_INVALID_QID);
 	/* admin queue above its depth, I/O queue above MQES, SQSIZE 0 (one entry) */
-	nvmf_rdma_cm_req_build(&r, 0, 33);
+	nvmf_rdma_cm_req_build(&r, 0, 33, 0);
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(&r, sizeof(r), &g_lim, NULL),
 			NVMF_RDMA_CM_INVALID_HSQSIZE);
-	nvmf_rdma_cm_req_build(&r, 2, 129);
+	nvmf_rdma_cm_req_build(&r, 2, 129, 0);
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(&r, sizeof(r), &g_lim, NULL),
 			NVMF_RDMA_CM_INVALID_HSQSIZE);
-	nvmf_rdma_cm_req_build(&r, 2, 1);
+	nvmf_rdma_cm_req_build(&r, 2, 1, 0);
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(&r, sizeof(r), &g_lim, NULL),
 			NVMF_RDMA_CM_INVALID_HSQSIZE);
 	/* the host cannot receive a response for each command it may send */
-	nvmf_rdma_cm_req_build(&r, 2, 64);
+	nvmf_rdma_cm_req_build(&r, 2, 64, 0);
 	r.hrqsize = 63;
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(&r, sizeof(r), &g_lim, NULL),
 			NVMF_RDMA_CM_INVALID_HRQSIZE);
@@ -85,7 +85,7 @@ test_cm_req_reject(void)
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(&r, sizeof(r), &g_lim, NULL),
 			NVMF_RDMA_CM_INVALID_HRQSIZE);
 	/* RECFMT is checked before QID and sizes */
-	nvmf_rdma_cm_req_build(&r, 999, 1);
+	nvmf_rdma_cm_req_build(&r, 999, 1, 0);
 	r.recfmt = 7;
 	CU_ASSERT_EQUAL(nvmf_rdma_cm_req_check(&r, sizeof(r), &g_lim, NULL),
 			NVMF_RDMA_CM_INVALID_RECFMT);

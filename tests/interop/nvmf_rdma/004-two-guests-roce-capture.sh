@@ -7,7 +7,7 @@
 # against iopath (write + read back, md5) and (b) `iopath run nvmf-rdma` against nvmet-rdma
 # (verified write and read passes). QEMU's filter-dump of A's eth1 is split per target address and
 # both captures are checked with tshark's RoCEv2 / NVMe-oF RDMA decoders (tests/interop/lib:
-# gl_check_roce_pcap). GUESTLAB_RECORD=1 stores them as conformance/traces/*_rdma.pcap.
+# gl_check_roce_pcap). GUESTLAB_RECORD=1 stores them as conformance/traces/rdma/*_rdma.pcap.
 # TIMEOUT=400
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
@@ -103,8 +103,9 @@ gl_check_roce_pcap "$A_WORK/linux-host_iopath-target_rdma.pcap" inv || rc=1
 gl_check_roce_pcap "$A_WORK/iopath-host_linux-target_rdma.pcap" || rc=1
 [ $rc -eq 0 ] || gl_die "RoCEv2 captures failed the checks"
 if [ -n "${GUESTLAB_RECORD:-}" ]; then
+	mkdir -p "$IOPATH_ROOT/conformance/traces/rdma"
 	cp "$A_WORK/linux-host_iopath-target_rdma.pcap" "$A_WORK/iopath-host_linux-target_rdma.pcap" \
-		"$IOPATH_ROOT/conformance/traces/"
-	gl_log "recorded conformance/traces/{linux-host_iopath-target,iopath-host_linux-target}_rdma.pcap"
+		"$IOPATH_ROOT/conformance/traces/rdma/"
+	gl_log "recorded conformance/traces/rdma/{linux-host_iopath-target,iopath-host_linux-target}_rdma.pcap"
 fi
 echo "PASS: two guests over RoCEv2: Linux host -> iopath target and iopath host -> Linux target, data verified, captures decode"

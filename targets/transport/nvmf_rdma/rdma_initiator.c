@@ -40,6 +40,7 @@ struct ri_opts {
 	char *hostnqn;
 	uint64_t in_capsule;
 	uint64_t kato;
+	char *cm_fault;
 };
 
 static const struct iop_option g_ri_opts[] = {
@@ -49,6 +50,9 @@ static const struct iop_option g_ri_opts[] = {
 	 NULL, "largest in-capsule write on I/O queues (capped by IOCCSZ; 0 = always keyed SGL)"},
 	{"kato", NULL, IOP_OPT_UINT, offsetof(struct ri_opts, kato), "0", 0, 0, NULL,
 	 "keep-alive timeout in ms asked at Connect (0: none)"},
+	{"cm_fault", NULL, IOP_OPT_STR, offsetof(struct ri_opts, cm_fault), NULL, 0, 0, NULL,
+	 "conformance testing: break the admin queue's CM REQ private data: recfmt, qid, "
+	 "hsqsize or hrqsize (the controller must reject it)"},
 	{NULL},
 };
 
@@ -648,6 +652,28 @@ ri_conn_open(struct ri *ini, uint16_t qid, uint32_t qsize, uint32_t max_xfer, ui
 	nvmf_rdma_cm_req_build(&req, qid, (uint16_t)qsize, qid ? ini->ctrl.cntlid : 0);
 	cp.private_data = &req;
 	cp.private_data_len = sizeof(req);
+	if (qid == 0 && ini->o.cm_fault) {
+		const char *f = ini->o.cm_fault;
+
+		if (!strcmp(f, "recfmt")) {
+			req.recfmt = 1;
+		} else if (!strcmp(f, "qid")) {
+			req.qid = 0xfff0;
+		} else if (!strcmp(f, "hsqsize")) {
+			req.hsqsize = 4095; /* beyond any admin queue */
+			req.hrqsize = 4096;
+		} else if (!strcmp(f, "hrqsize")) {
+			req.hrqsize = 1; /* cannot receive a response per command */
+		} else {
+			/* No "short private data": over IB CM (RoCE) the receiver always gets the
+			 * REQ's whole private data area (56 bytes after the CM's IP header),
+			 * zero-padded, so a short length cannot be seen. */
+			IOP_ERR("cm_fault=%s: expected recfmt, qid, hsqsize or hrqsize", f);
+			rc = -EINVAL;
+			goto fail;
+		}
+		IOP_NOTICE("nvmf-rdma: sending a CM REQ with a bad %s (cm_fault)", f);
+	}
 	cp.responder_resources = (uint8_t)IOP_MIN(da.max_qp_rd_atom, 255); /* the target READs */
 	cp.initiator_depth = 0;
 	cp.retry_count = 7;

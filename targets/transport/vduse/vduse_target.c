@@ -3,11 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
@@ -36,8 +39,8 @@
  *     the virtio-blk model (targets/virtio/blk.c) on one backend channel;
  *   - kicks: an eventfd per queue (VDUSE_VQ_SETUP_KICKFD); interrupts: VDUSE_VQ_INJECT_IRQ when
  *     the ring's suppression rules ask for one.
- * On exit the device is destroyed (VDUSE_DESTROY_DEV); the kernel refuses while it is still
- * attached to the vDPA bus (`vdpa dev del NAME` first), which is reported.
+ * On exit a device still attached to the vDPA bus is detached first (`vdpa dev del NAME`, served
+ * until done), then destroyed (VDUSE_DESTROY_DEV).
  */
 
 #define VD_MAX_VQS 16
@@ -637,41 +640,86 @@ vd_wait(struct vd *d)
 	}
 }
 
+/* One loop: control messages, rings, backend completions, interrupts. \return work or -errno. */
+static int
+vd_iterate(struct vd *d)
+{
+	int work, rc;
+
+	rc = vd_ctl(d);
+	if (rc < 0) {
+		return rc;
+	}
+	work = rc;
+	if (d->running) {
+		for (uint32_t i = 0; i < d->nvq; i++) {
+			struct vd_vq *q = &d->vqs[i];
+
+			/* The bounce area (IOVA 0 up) appears with the driver's first DMA
+			 * mapping, after the queues started: look for it then. */
+			if (q->ready && !vd_mapped(d, 0) && iop_vq_has_avail(&q->vq)) {
+				vd_map_all(d);
+			}
+			work += vd_vq_process(d, q);
+		}
+	}
+	rc = d->be->ops->poll(d->ch, 256);
+	work += rc > 0 ? rc : 0;
+	for (uint32_t i = 0; i < d->nvq; i++) {
+		vd_vq_flush(d, &d->vqs[i]);
+	}
+	if (!work && (d->interrupt || !d->running)) {
+		vd_wait(d);
+	}
+	return work;
+}
+
+/*
+ * Still attached to the vDPA bus at exit: the kernel refuses VDUSE_DESTROY_DEV then, and
+ * detaching makes virtio_blk flush and reset the device, which needs us serving. So run
+ * `vdpa dev del NAME` and keep serving until it is done (at most 10 s).
+ */
+static void
+vd_detach(struct vd *d)
+{
+	char *argv[] = {"vdpa", "dev", "del", d->name, NULL};
+	char path[VDUSE_NAME_MAX + 32];
+	extern char **environ;
+	uint64_t t0 = iop_now_ns();
+	pid_t pid;
+	int st;
+
+	snprintf(path, sizeof(path), "/sys/bus/vdpa/devices/%s", d->name);
+	if (access(path, F_OK)) {
+		return;
+	}
+	if (posix_spawnp(&pid, "vdpa", NULL, NULL, argv, environ)) {
+		IOP_WARN("vduse %s: still attached and no vdpa tool to detach it", d->name);
+		return;
+	}
+	IOP_NOTICE("vduse %s: detaching from the vDPA bus (vdpa dev del %s)", d->name, d->name);
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (vd_iterate(d) < 0 || iop_now_ns() - t0 > 10000000000ull) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			break;
+		}
+	}
+}
+
 static int
 vd_run(struct iop_target *base, volatile sig_atomic_t *stop)
 {
 	struct vd *d = (struct vd *)base;
-	int work, rc;
+	int rc;
 
 	while (!*stop) {
-		rc = vd_ctl(d);
+		rc = vd_iterate(d);
 		if (rc < 0) {
 			return rc;
 		}
-		work = rc;
-		if (d->running) {
-			for (uint32_t i = 0; i < d->nvq; i++) {
-				struct vd_vq *q = &d->vqs[i];
-
-				/* The bounce area (IOVA 0 up) appears with the driver's first
-				 * DMA mapping, after the queues started: look for it then. */
-				if (q->ready && !vd_mapped(d, 0) && iop_vq_has_avail(&q->vq)) {
-					vd_map_all(d);
-				}
-				work += vd_vq_process(d, q);
-			}
-		}
-		rc = d->be->ops->poll(d->ch, 256);
-		work += rc > 0 ? rc : 0;
-		for (uint32_t i = 0; i < d->nvq; i++) {
-			vd_vq_flush(d, &d->vqs[i]);
-		}
-		if (!work) {
-			if (d->interrupt || !d->running) {
-				vd_wait(d);
-			}
-		}
 	}
+	vd_detach(d);
 	return 0;
 }
 

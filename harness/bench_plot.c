@@ -169,22 +169,35 @@ plot_group(const struct bench_cell *cells, unsigned int n, unsigned int lead, en
 		}
 		fprintf(gp, "set output '%s/%s-%s.png'\n", plots_dir, specs[s].name, stem);
 		if (k == PLOT_QD) {
-			fprintf(gp, "set title \"%s vs queue depth: %s %s, %llu job(s), backend %s\"\n",
+			fprintf(gp,
+				"set title \"%s vs queue depth: %s %s, %llu job(s), backend %s\"\n",
 				specs[s].what, iop_rw_name(L->job.rw), bsbuf,
 				(unsigned long long)L->job.numjobs, be);
 			fprintf(gp, "set xlabel \"queue depth (I/Os in flight per job)\"\n");
 		} else {
-			fprintf(gp, "set title \"%s vs block size: %s QD %llu, %llu job(s), backend %s\"\n",
+			fprintf(gp,
+				"set title \"%s vs block size: %s QD %llu, %llu job(s), "
+				"backend %s\"\n",
 				specs[s].what, iop_rw_name(L->job.rw),
 				(unsigned long long)L->job.iodepth,
 				(unsigned long long)L->job.numjobs, be);
 			fprintf(gp, "set xlabel \"block size (KiB)\"\n");
 		}
 		fprintf(gp, "set ylabel \"%s\"\n", specs[s].ylabel);
+		/* latency spans decades (ns on local:, ms on a loaded transport): log scale */
+		if (specs[s].col == 5) {
+			fprintf(gp, "set logscale y 10\nset format y '%%g'\nset yrange [*:*]\n");
+		} else {
+			fprintf(gp,
+				"unset logscale y\nset format y '%%.1s%%c'\nset yrange [0:*]\n");
+		}
 		fprintf(gp, "plot ");
 		for (unsigned int t = 0; t < ntr; t++) {
-			fprintf(gp, "%s'%s' using 1:%d with linespoints lw 2 pt 7 lc rgb '%s' title '%s'",
-				t ? ", \\\n     " : "", files[t], specs[s].col, plot_color(tr[t]), tr[t]);
+			fprintf(gp,
+				"%s'%s' using 1:%d with linespoints lw 2 pt 7 lc rgb '%s' "
+				"title '%s'",
+				t ? ", \\\n     " : "", files[t], specs[s].col, plot_color(tr[t]),
+				tr[t]);
 		}
 		fprintf(gp, "\n");
 		plots++;
@@ -260,7 +273,8 @@ bench_plot(const struct bench_cell *cells, unsigned int n, const char *run_dir,
 				continue;
 			}
 			for (unsigned int j = i; j < n; j++) {
-				if (plot_usable(&cells[j]) && plot_same_group(&cells[i], &cells[j], k)) {
+				if (plot_usable(&cells[j]) &&
+				    plot_same_group(&cells[i], &cells[j], k)) {
 					done[j] = true;
 				}
 			}

@@ -16,7 +16,7 @@ fuzz-bins: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/iopath
 	@mkdir -p $(@D)
-	$(QUIET_LD)$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(filter-out $(BUILD)/harness/main.o,$(SRCS:%.c=$(BUILD)/%.o)) $(LIBS)
+	$(QUIET_LD)$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< tests/fuzz/session.c $(filter-out $(BUILD)/harness/main.o,$(SRCS:%.c=$(BUILD)/%.o)) $(LIBS)
 
 fuzz: fuzz-build
 	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh $(FUZZ_NAMES)

@@ -1,4 +1,5 @@
-# Reliability: `make test-san` runs unit, integration and conformance tests on the sanitizer build.
+# Reliability: harness/soak.c (iopath run --soak) and `make test-san` (unit, integration and
+# conformance tests on the clang ASan/UBSan build).
 SAN_BUILD ?= build-san
 
 test-san:
@@ -6,3 +7,4 @@ test-san:
 	@BUILD=$(SAN_BUILD) tests/run_tests.sh unit integration conformance
 
 .PHONY: test-san
+SRCS += harness/soak.c

@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	fuzz_session_start("nvmf-tcp://127.0.0.1:%d/nqn.2024-01.io.iopath:fuzz", "malloc:size=4M", NULL);
+	fuzz_session_start("nvmf-tcp://127.0.0.1:%d/nqn.2024-01.io.example:harness-subsys", "malloc:size=4M", NULL);
 	return 0;
 }
 

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* libFuzzer: conformance trace readers and checkers (pcap/pcapng NVMe/TCP, JSON Lines vfio/vhost-user). */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -45,8 +45,8 @@ R_URI=$good
 r_run again --rw randrw --bs 4k --number_ios 200 --verify 1 --opts "hostnqn=$A" ||
 	fail "target stopped serving after refusals"
 r_stop_target
-# a bad allow_host value is refused at start-up
-"$IOPATH" target "nvmf-tcp://127.0.0.1:$((20000 + RANDOM % 40000))/$NQN" --backend null:size=1M --opts allow_host=not-an-nqn \
+# a bad allow_host value (an NQN longer than 223 bytes) is refused at start-up
+"$IOPATH" target "nvmf-tcp://127.0.0.1:$((20000 + RANDOM % 40000))/$NQN" --backend null:size=1M --opts "allow_host=nqn.x:$(printf %0300d 0)" \
 	>"$RTMP/badacl.out" 2>"$RTMP/badacl.log" && fail "bad allow_host accepted"
 grep -q "allow_host" "$RTMP/badacl.log" || fail "bad allow_host: no message"
 echo PASS

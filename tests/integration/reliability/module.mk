@@ -8,3 +8,10 @@ test-san:
 
 .PHONY: test-san
 SRCS += harness/soak.c
+
+# test tools (tests/tools/*.c): small standalone programs the reliability tests drive
+TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
+all: $(TOOLS)
+$(BUILD)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(QUIET_CC)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<

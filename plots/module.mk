@@ -10,3 +10,12 @@ plots: all
 		echo "make plots: conformance reported failures (see the report's table)"; \
 	$(IOPATH) plot --out plots --conform $$d $(RUNS); rc=$$?; rm -rf $$d; exit $$rc
 .PHONY: plots
+
+# make gate: the regression gate (plots/gate.sh, docs/report.md): workloads/gate.matrix against
+# results/baselines/gate.json; exit 1 with a table when a metric is out of tolerance.
+# make gate-update: measure here and rewrite the baseline (commit it).
+gate: all
+	@IOPATH=$(IOPATH) plots/gate.sh
+gate-update: all
+	@IOPATH=$(IOPATH) plots/gate.sh --update
+.PHONY: gate gate-update

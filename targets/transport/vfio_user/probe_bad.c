@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include "iopath/nvme_spec.h"
 #include "iopath/util.h"
@@ -314,4 +315,86 @@ vfu_probe_bad(const char *path)
 	vfu_client_close(&b.cl);
 	printf("%u passed, %u failed\n", b.pass, b.fail);
 	return b.fail ? 1 : 0;
+}
+
+static uint64_t
+fuzz_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * Random messages: mostly well-framed with random command, flags and payload (sometimes a valid
+ * VERSION first so deeper handlers run), sometimes lying sizes. The server may answer or close;
+ * we reconnect and go on. \return exit code (1 if the server stopped accepting).
+ */
+int
+vfu_probe_fuzz(const char *path, uint64_t seed, unsigned int iters)
+{
+	uint64_t x = seed * 2 + 1;
+	uint8_t payload[512];
+	struct vfu_client cl = {.sock = -1};
+	unsigned int replies = 0, drops = 0, conns = 0;
+	struct timeval tv = {.tv_usec = 100000}; /* no_reply commands get no answer */
+	int rc;
+
+	for (unsigned int i = 0; i < iters; i++) {
+		struct vfio_user_hdr h;
+		uint32_t len = (uint32_t)(fuzz_rand(&x) % 64);
+
+		if (cl.sock < 0) {
+			rc = vfu_client_connect(&cl, path, NULL);
+			if (rc) {
+				printf("FAIL reconnect %u: %s\n", conns, strerror(-rc));
+				return 1;
+			}
+			conns++;
+			setsockopt(cl.sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+			if (fuzz_rand(&x) % 2 && vfu_client_version(&cl)) {
+				vfu_client_close(&cl);
+				continue;
+			}
+		}
+		for (uint32_t k = 0; k < len; k++) {
+			payload[k] = (uint8_t)fuzz_rand(&x);
+		}
+		if (len >= 4 && fuzz_rand(&x) % 2) {
+			memcpy(payload, &len, 4); /* plausible argsz */
+		}
+		h = (struct vfio_user_hdr){.msg_id = (uint16_t)i,
+					   .cmd = (uint16_t)(fuzz_rand(&x) % 20),
+					   .flags = fuzz_rand(&x) % 8 ? 0 : (uint32_t)fuzz_rand(&x) & 0x3f};
+		if (fuzz_rand(&x) % 64 == 0) {
+			/* lying msg_size: shorter than sent (stream desync) or a bare header */
+			h.msg_size = (uint32_t)(fuzz_rand(&x) % 32);
+			if (write(cl.sock, &h, sizeof(h)) != sizeof(h) ||
+			    write(cl.sock, payload, len) < 0) {
+				/* server closed */
+			}
+		} else if (vfu_msg_send(cl.sock, &h, payload, len, NULL, 0, NULL, 0)) {
+			vfu_client_close(&cl);
+			drops++;
+			continue;
+		}
+		rc = vfu_msg_recv(cl.sock, &cl.msg, 1 << 21);
+		if (rc == -EAGAIN && (h.flags & VFIO_USER_F_NO_REPLY)) {
+			continue; /* rightly unanswered */
+		}
+		if (rc) {
+			vfu_client_close(&cl);
+			drops++;
+			continue;
+		}
+		replies++;
+	}
+	if (cl.sock >= 0) {
+		vfu_client_close(&cl);
+	}
+	printf("fuzz (seed %llu): %u messages, %u replies, %u connections dropped, %u connections\n",
+	       (unsigned long long)seed, iters,
+	       replies, drops, conns);
+	return 0;
 }

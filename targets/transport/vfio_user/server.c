@@ -102,7 +102,10 @@ srv_irq(void *arg, uint32_t vec)
 		if (vfu_pci_msix_route(&s->pci, vec)) {
 			srv_fire_msix(s, vec);
 		}
-	} else if (vfu_pci_intx_allowed(&s->pci) && !s->intx_masked) {
+	} else if (vfu_pci_intx_allowed(&s->pci) && !s->intx_masked &&
+		   s->irq_fd[VFIO_PCI_INTX_IRQ_INDEX][0] >= 0) {
+		/* INTx is advertised AUTOMASKED: masked until the client sends UNMASK */
+		s->intx_masked = true;
 		srv_signal(s->irq_fd[VFIO_PCI_INTX_IRQ_INDEX][0]);
 	}
 }
@@ -469,6 +472,7 @@ srv_set_irqs(struct vfu_srv *s)
 	uint32_t action = q->flags & (VFIO_IRQ_SET_ACTION_MASK | VFIO_IRQ_SET_ACTION_UNMASK |
 				      VFIO_IRQ_SET_ACTION_TRIGGER);
 	uint32_t max;
+	int rc;
 
 	if (q->index >= SRV_NR_IRQ_IDX) {
 		return EINVAL;
@@ -496,7 +500,12 @@ srv_set_irqs(struct vfu_srv *s)
 		if (data == VFIO_IRQ_SET_DATA_NONE || q->data[0]) {
 			s->intx_masked = action == VFIO_IRQ_SET_ACTION_MASK;
 		}
-		return srv_reply(s, NULL, 0, NULL, 0, NULL, 0) ? EIO : 0;
+		rc = srv_reply(s, NULL, 0, NULL, 0, NULL, 0) ? EIO : 0;
+		/* INTx is level-triggered: still asserted at unmask -> fires (and automasks) again */
+		if (!s->intx_masked && vfu_nvme_irq_pending(s->nvme)) {
+			srv_irq(s, 0);
+		}
+		return rc;
 	}
 	for (uint32_t i = 0; i < q->count; i++) {
 		uint32_t v = q->start + i;

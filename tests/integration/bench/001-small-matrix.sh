@@ -14,7 +14,7 @@ transports = local, nvmf-rdma, no-such-transport-here
 uri.no-such-transport-here = no-such-transport-here://x
 backend = malloc:size=64M
 ramp_time = 100ms
-runtime = 400ms
+runtime = 800ms
 
 [qd]
 rw = randread, randwrite

@@ -4,12 +4,16 @@
 #
 # Typical use (see docs/guestlab.md):
 #   . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
+#   gl_modules MOD...              # optional, before gl_setup: modules beyond GL_MODULES
 #   gl_setup                       # work dir, kernel + base initramfs (cached under $BUILD/guestlab)
+#   gl_bg_start LOG '^ready ' 15 "$IOPATH" target ...   # optional host-side peer, stopped at exit
 #   gl_net hostfwd=tcp:127.0.0.1:P-10.0.2.15:4420   # optional extra -netdev user options
 #   gl_qemu_args -device ...       # optional extra QEMU arguments
+#   GL_SHARED_MEM=1                # optional: guest RAM in a shared memfd (vhost-user)
 #   gl_add_bin "$IOPATH" /bin/iopath   # optional: a host binary (and its libraries) in the guest
+#   gl_env NAME VALUE              # optional: a variable for the guest script
 #   gl_run <<'EOF'                 # boot, run this as /test.sh, return its exit code
-#   ...guest shell script...
+#   ...guest shell script (helpers of guest-fns.sh are loaded)...
 #   EOF
 # Files the guest writes to /out appear in $GL_OUT. For tests that talk to the guest while it runs:
 # gl_start (script on stdin), gl_wait_log PATTERN [SECONDS], gl_go (creates /out/go, which the
@@ -169,8 +173,8 @@ gl_build_base() {
 	echo "root:x:0:" >"$stage/etc/group"
 	gl_mkcpio "$stage" "$GL_BASE.tmp" && mv "$GL_BASE.tmp" "$GL_BASE"
 	rm -rf "$stage"
-	# Older bases (an earlier module list or lib version) are dead weight.
-	find "$GL_CACHE" -maxdepth 1 -name 'base-*.cpio' ! -name "${GL_BASE##*/}" -delete
+	# Bases unused for a day (an earlier lib version or module list) are dead weight.
+	find "$GL_CACHE" -maxdepth 1 -name 'base-*.cpio' -mtime +0 -delete
 }
 
 gl_cleanup() {
@@ -199,6 +203,7 @@ gl_setup() {
 	GL_KDIR=$(gl_locked gl_fetch_kernel) || exit 1
 	gl_base_vars
 	[ -e "$GL_BASE" ] || gl_locked gl_build_base || exit 1
+	touch "$GL_BASE"  # in use: keeps it from being pruned
 	GL_WORK=$(mktemp -d "${TMPDIR:-/tmp}/guestlab.XXXXXX")
 	GL_OUT=$GL_WORK/out
 	GL_LOG=${GUESTLAB_LOG:-$GL_WORK/serial.log}
@@ -207,6 +212,9 @@ gl_setup() {
 	trap 'exit 1' INT TERM
 }
 
+# More kernel modules (with their dependencies) in the base image; call before gl_setup. A different
+# list gets its own cached base image, so prefer adding common needs to GL_MODULES above.
+gl_modules() { GL_MODULES+=("$@"); }
 gl_qemu_args() { GL_QEMU_EXTRA+=("$@"); }
 # Sets a variable for the guest script: gl_env NAME VALUE.
 gl_env() { GL_ENV+="$1=$(printf '%q' "$2")"$'\n'; }
@@ -264,8 +272,9 @@ gl_build_overlay() { # script-file
 	cat "$GL_BASE" "$GL_WORK/overlay.cpio" >"$GL_WORK/initrd.cpio"
 }
 
-# Boots the guest in the background with the script on stdin as /test.sh.
-gl_start() {
+# Writes the script on stdin as /test.sh into the initramfs and sets GL_QEMU_CMD; SERIAL is QEMU's
+# -serial argument (the log file by default).
+gl_prepare() { # [serial]
 	{ printf '%s' "$GL_ENV"; echo '. /etc/guestlab-fns.sh'; cat; } >"$GL_WORK/test.sh"
 	gl_build_overlay "$GL_WORK/test.sh"
 	: >"$GL_LOG"
@@ -276,11 +285,16 @@ gl_start() {
 		-machine memory-backend=mem)
 	GL_QEMU_CMD=(timeout --kill-after=5 "$GL_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi
 		-cpu max -smp 2 "${mem[@]}" -nographic -no-reboot -nodefaults -monitor none
-		-serial "file:$GL_LOG" -kernel "$GL_VMLINUZ" -initrd "$GL_WORK/initrd.cpio"
+		-serial "${1:-file:$GL_LOG}" -kernel "$GL_VMLINUZ" -initrd "$GL_WORK/initrd.cpio"
 		-append "console=ttyS0 rdinit=/init panic=-1 quiet ${GUESTLAB_APPEND:-}"
 		-netdev "user,id=n0,restrict=on$GL_NET_EXTRA" -device virtio-net-pci,netdev=n0,romfile=
 		-virtfs "local,path=$GL_OUT,mount_tag=out,security_model=none,id=out"
 		"${GL_QEMU_EXTRA[@]}")
+}
+
+# Boots the guest in the background with the script on stdin as /test.sh.
+gl_start() {
+	gl_prepare
 	"${GL_QEMU_CMD[@]}" >"$GL_WORK/qemu.err" 2>&1 </dev/null &
 	GL_QEMU_PID=$!
 	GL_T0=$(date +%s%N)

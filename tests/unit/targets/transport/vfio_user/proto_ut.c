@@ -44,6 +44,18 @@ test_sizes(void)
 	CU_ASSERT_EQUAL(check(VFIO_USER_DMA_MAP, 0, &map, sizeof(map), 1), EINVAL);
 	di.argsz = 8;
 	CU_ASSERT_EQUAL(check(VFIO_USER_DEVICE_GET_INFO, 0, &di, sizeof(di), 0), EINVAL);
+	CU_ASSERT_EQUAL(check(VFIO_USER_DEVICE_GET_INFO, 0, &di, 12, 0), EINVAL);
+	/* An info request padded up to argsz (libvfio-user's client does it) is accepted... */
+	{
+		uint8_t pad[80] = {0};
+
+		pad[0] = 80;
+		CU_ASSERT_EQUAL(check(VFIO_USER_DEVICE_GET_REGION_INFO, 0, pad, 80, 0), 0);
+		/* ...but not beyond argsz. */
+		pad[0] = 64;
+		CU_ASSERT_EQUAL(check(VFIO_USER_DEVICE_GET_REGION_INFO, 0, pad, 80, 0), EINVAL);
+		CU_ASSERT_EQUAL(check(VFIO_USER_DEVICE_GET_REGION_INFO, 0, pad, 24, 0), EINVAL);
+	}
 	CU_ASSERT_EQUAL(check(VFIO_USER_DEVICE_RESET, 0, rw, 4, 0), EINVAL);
 	CU_ASSERT_EQUAL(check(VFIO_USER_REGION_WRITE, 0, rw, 20, 0), EINVAL); /* count 8, data 4 */
 	CU_ASSERT_EQUAL(check(VFIO_USER_REGION_READ, 0, rw, 24, 0), EINVAL);

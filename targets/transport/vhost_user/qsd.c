@@ -81,7 +81,15 @@ qsd_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 		struct sockaddr_un sa = {.sun_family = AF_UNIX};
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", q->path);
+		if (strlen(q->path) >= sizeof(sa.sun_path)) {
+			if (fd >= 0) {
+				close(fd);
+			}
+			free(q);
+			IOP_ERR("socket path too long: %s", u.path);
+			return -ENAMETOOLONG;
+		}
+		memcpy(sa.sun_path, q->path, strlen(q->path) + 1);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 			close(fd);
 			free(q);

@@ -412,7 +412,7 @@ tp_fabrics(struct iop_probe_ctx *ctx)
 /* ---- I/O queue probes ---- */
 
 static int
-tp_io_setup(struct iop_probe_ctx *ctx, struct tp_io *io)
+tp_io_setup_dgst(struct iop_probe_ctx *ctx, struct tp_io *io, uint8_t dgst)
 {
 	struct ntcli_cpl cpl;
 	uint8_t sqe[64], id[4096];
@@ -440,7 +440,7 @@ tp_io_setup(struct iop_probe_ctx *ctx, struct tp_io *io)
 		return -EPROTO;
 	}
 	rc = tp_open(ctx, &io->io);
-	rc = rc ? rc : ntcli_icreq(&io->io, 0, 0, 0);
+	rc = rc ? rc : ntcli_icreq(&io->io, 0, 0, dgst);
 	rc = rc ? rc : ntcli_connect(&io->io, 1, IOP_MIN(31, io->mqes), io->cntlid, ctx->subnqn,
 				     ntcli_hostnqn(), 0, &cpl);
 	if (rc || cpl.status) {
@@ -448,6 +448,12 @@ tp_io_setup(struct iop_probe_ctx *ctx, struct tp_io *io)
 	}
 	io->have_io = true;
 	return 0;
+}
+
+static int
+tp_io_setup(struct iop_probe_ctx *ctx, struct tp_io *io)
+{
+	return tp_io_setup_dgst(ctx, io, 0);
 }
 
 static void
@@ -534,10 +540,70 @@ tp_io(struct iop_probe_ctx *ctx)
 		tp_io_close(&io);
 		tp_survived(ctx, what);
 	}
-	/* I/O queue larger than CAP.MQES. */
+	/* H2CData with a wrong data digest: the write must not complete with success. */
+	if (!tp_io_setup_dgst(ctx, &io, 2) && (io.io.dgst & 2)) {
+		uint8_t h[CW_CMD_HLEN] = {CW_CMD};
+		const char *what = "H2CData with a bad data digest";
+
+		tp_posn(&pos, what);
+		ntcli_sqe(h + 8, 0x01, 1, io.lba_size);
+		cw_put16(h + 8 + SQE_CID, 8);
+		ntcli_send_pdu(&io.io, h, CW_CMD_HLEN, NULL, 0, false, 0);
+		if (ntcli_recv(&io.io) == NTCLI_PDU && io.io.rx[0] == CW_R2T) {
+			uint8_t d[24] = {CW_H2C_DATA, CW_F_LAST};
+			enum ntcli_event e;
+
+			cw_put16(d + 8, 8);
+			cw_put16(d + 10, cw_le16(io.io.rx + 10));
+			cw_put32(d + 12, cw_le32(io.io.rx + 12));
+			cw_put32(d + 16, io.lba_size);
+			ntcli_send_pdu(&io.io, d, 24, buf, io.lba_size, false, 2);
+			e = ntcli_recv(&io.io);
+			if (e == NTCLI_PDU && io.io.rx[0] == CW_RESP) {
+				uint16_t st = (uint16_t)(cw_le16(io.io.rx + 22) >> 1);
+
+				iop_conf_event(ctx->v, &pos, "%s: completion SCT %xh SC %02xh", what,
+					       NTCLI_SCT(st), NTCLI_SC(st));
+				iop_conf_expect(ctx->v, st != 0, "TCP-023", &pos,
+						"error status or TermReq|success");
+			} else {
+				iop_conf_event(ctx->v, &pos, "%s: %s", what,
+					       e == NTCLI_PDU && io.io.rx[0] == CW_C2H_TERM ?
+						       "C2HTermReq" : e == NTCLI_EOF ? "connection closed" :
+						       "no reaction");
+				iop_conf_expect(ctx->v, e == NTCLI_EOF ||
+							      (e == NTCLI_PDU && io.io.rx[0] == CW_C2H_TERM),
+						"TCP-023", &pos, "error status or TermReq|%s",
+						e == NTCLI_TIMEOUT ? "no reaction" : "unexpected PDU");
+			}
+		} else {
+			iop_conf_event(ctx->v, &pos, "%s: no R2T for a write, probe skipped", what);
+		}
+		tp_io_close(&io);
+		tp_survived(ctx, what);
+	} else {
+		tp_io_close(&io);
+	}
+	/* I/O queue larger than CAP.MQES, and a QID beyond any queue the controller offers. */
 	if (!tp_io_setup(ctx, &io) && io.mqes < 0xffff) {
 		struct ntcli c;
 
+		if (!tp_open(ctx, &c) && !ntcli_icreq(&c, 0, 0, 0)) {
+			rc = ntcli_connect(&c, 0xfffe, 31, io.cntlid, ctx->subnqn, ntcli_hostnqn(), 0,
+					   &cpl);
+			tp_posn(&pos, "I/O Connect QID FFFEh");
+			if (rc) {
+				iop_conf_fail(ctx->v, "FAB-007", &pos, "SC 82h|%s", strerror(-rc));
+			} else {
+				iop_conf_event(ctx->v, &pos, "I/O Connect QID FFFEh: SCT %xh SC %02xh DW0 0x%08x",
+					       NTCLI_SCT(cpl.status), NTCLI_SC(cpl.status), cpl.dw0);
+				iop_conf_expect(ctx->v, NTCLI_SCT(cpl.status) == 1 &&
+							      NTCLI_SC(cpl.status) == SC_CONNECT_INVALID_PARAM,
+						"FAB-007", &pos, "SCT 1h SC 82h|SCT %xh SC %02xh",
+						NTCLI_SCT(cpl.status), NTCLI_SC(cpl.status));
+			}
+		}
+		ntcli_close(&c);
 		if (!tp_open(ctx, &c) && !ntcli_icreq(&c, 0, 0, 0)) {
 			rc = ntcli_connect(&c, 2, (uint16_t)(io.mqes + 1), io.cntlid, ctx->subnqn,
 					   ntcli_hostnqn(), 0, &cpl);

@@ -66,6 +66,11 @@ check_pcap(const char *path, const char *filter, int port, bool pdus, struct iop
 		if (pdus) {
 			iop_conf_nvme_tcp_pdu_table(&s, stdout);
 		}
+		if (!s.nconns) {
+			fprintf(stderr, "iopath conform check: %s: no NVMe/TCP connection found (no stream "
+					"starts with an ICReq and none uses port 4420/8009; try --port N)\n",
+				path);
+		}
 		rc = iop_conf_check_nvme_tcp(&s, v);
 		for (size_t i = 0; i < s.nconns; i++) {
 			const struct iop_tcp_conn *c = s.conns[i].tcp;

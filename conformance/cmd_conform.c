@@ -10,7 +10,7 @@ conform_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: iopath conform <subcommand> ...\n"
-		"  check TRACE [--json REPORT] [--rules PREFIX,...] [--port N] [--pdus] [-v]\n"
+		"  check TRACE [--json REPORT] [--rules PREFIX,...] [--expect FILE] [--port N] [--pdus]\n"
 		"        passive rules over a pcap (NVMe/TCP) or JSON Lines (vfio-user, vhost-user) trace\n"
 		"  probe URI [--json REPORT] [--rules PREFIX,...] [--subnqn NQN]\n"
 		"        active probes: one bad input per rule against a running target\n"

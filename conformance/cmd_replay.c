@@ -31,7 +31,7 @@ replay_json(const struct iop_replay_report *r, const char *trace, const char *ur
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "exchanges", arr);
-	rc = json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY) ? -1 : 0;
+	rc = json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE) ? -1 : 0;
 	json_object_put(root);
 	return rc;
 }

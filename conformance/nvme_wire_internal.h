@@ -5,33 +5,37 @@
 
 /*
  * The conformance code reads PDUs straight out of reassembled byte streams (any alignment), so
- * it works on byte offsets with little-endian loads instead of packed structs. Values are
- * those of the NVMe/TCP 1.0, NVMe-oF 1.1 and NVMe Base 2.0 specifications; they agree with
- * include/iopath/nvme_tcp_spec.h and nvme_spec.h (owned by the transport/controller helpers).
+ * it works on byte offsets with little-endian loads instead of packed structs. Constants come
+ * from the shared include/iopath/nvme_tcp_spec.h and nvme_spec.h; the byte offsets used here
+ * are checked against their structures where the structures exist.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "iopath/nvme_spec.h"
+#include "iopath/nvme_tcp_spec.h"
 
-/* PDU types. */
+/* PDU types, flags and header lengths: the shared definitions under short local names. */
 enum {
-	CW_ICREQ = 0x00, CW_ICRESP = 0x01, CW_H2C_TERM = 0x02, CW_C2H_TERM = 0x03,
-	CW_CMD = 0x04, CW_RESP = 0x05, CW_H2C_DATA = 0x06, CW_C2H_DATA = 0x07, CW_R2T = 0x09,
+	CW_ICREQ = NVME_TCP_PDU_ICREQ, CW_ICRESP = NVME_TCP_PDU_ICRESP,
+	CW_H2C_TERM = NVME_TCP_PDU_H2C_TERM_REQ, CW_C2H_TERM = NVME_TCP_PDU_C2H_TERM_REQ,
+	CW_CMD = NVME_TCP_PDU_CAPSULE_CMD, CW_RESP = NVME_TCP_PDU_CAPSULE_RESP,
+	CW_H2C_DATA = NVME_TCP_PDU_H2C_DATA, CW_C2H_DATA = NVME_TCP_PDU_C2H_DATA,
+	CW_R2T = NVME_TCP_PDU_R2T,
 };
-/* CH.FLAGS */
-#define CW_F_HDGST 0x01
-#define CW_F_DDGST 0x02
-#define CW_F_LAST 0x04
-#define CW_F_SUCCESS 0x08
-/* Header lengths. */
-#define CW_IC_LEN 128u
-#define CW_TERM_HLEN 24u
-#define CW_TERM_MAX_PLEN 152u
-#define CW_CMD_HLEN 72u
-#define CW_RESP_HLEN 24u
-#define CW_DATA_HLEN 24u
-#define CW_MIN_MAXH2CDATA 4096u
-#define CW_ADMIN_MAX_ICD 8192u
+#define CW_F_HDGST NVME_TCP_F_HDGSTF
+#define CW_F_DDGST NVME_TCP_F_DDGSTF
+#define CW_F_LAST NVME_TCP_F_LAST_PDU
+#define CW_F_SUCCESS NVME_TCP_F_SUCCESS
+#define CW_IC_LEN NVME_TCP_ICREQ_LEN
+#define CW_TERM_HLEN NVME_TCP_TERM_HLEN
+#define CW_TERM_MAX_PLEN NVME_TCP_TERM_MAX_PLEN
+#define CW_CMD_HLEN NVME_TCP_CMD_HLEN
+#define CW_RESP_HLEN NVME_TCP_RESP_HLEN
+#define CW_DATA_HLEN NVME_TCP_DATA_HLEN
+#define CW_MIN_MAXH2CDATA NVME_TCP_MIN_MAXH2CDATA
+#define CW_ADMIN_MAX_ICD 8192u     /* NVMe/TCP: admin queue in-capsule data limit (8 KiB) */
 
 /* SQE (64 bytes) offsets. */
 #define SQE_OPC 0
@@ -43,15 +47,17 @@ enum {
 #define SQE_FCTYPE 4    /* Fabrics commands (opcode 7Fh) */
 /* Fabrics. */
 #define NVMF_OPC 0x7f
-enum { FCT_PROP_SET = 0x00, FCT_CONNECT = 0x01, FCT_PROP_GET = 0x04, FCT_AUTH_SEND = 0x05,
-       FCT_AUTH_RECV = 0x06, FCT_DISCONNECT = 0x08 };
+enum {
+	FCT_PROP_SET = IOP_NVMF_FCTYPE_PROPERTY_SET, FCT_CONNECT = IOP_NVMF_FCTYPE_CONNECT,
+	FCT_PROP_GET = IOP_NVMF_FCTYPE_PROPERTY_GET, FCT_AUTH_SEND = IOP_NVMF_FCTYPE_AUTH_SEND,
+	FCT_AUTH_RECV = IOP_NVMF_FCTYPE_AUTH_RECV, FCT_DISCONNECT = IOP_NVMF_FCTYPE_DISCONNECT,
+};
 #define CONNECT_DATA_LEN 1024u
 #define CONNECT_DATA_CNTLID 16
 #define CONNECT_DATA_SUBNQN 256
 #define CONNECT_DATA_HOSTNQN 512
-/* SGL identifiers (type << 4 | subtype). */
-#define SGL_ID_DATA_OFFSET 0x01   /* Data Block, Offset: in-capsule data */
-#define SGL_ID_TRANSPORT 0x5a     /* Transport Data Block, transport specific */
+#define SGL_ID_DATA_OFFSET IOP_NVME_SGL_ID_INCAPSULE   /* 01h: in-capsule data */
+#define SGL_ID_TRANSPORT IOP_NVME_SGL_ID_TCP_HOSTBUF   /* 5Ah: data moved by R2T/C2HData */
 /* CQE (16 bytes) offsets. */
 #define CQE_DW0 0
 #define CQE_DW1 4
@@ -61,21 +67,28 @@ enum { FCT_PROP_SET = 0x00, FCT_CONNECT = 0x01, FCT_PROP_GET = 0x04, FCT_AUTH_SE
 #define CQE_STATUS 14             /* P bit 0, SC 8:1, SCT 11:9, CRD, M, DNR */
 #define CQE_SC(st) (((st) >> 1) & 0xff)
 #define CQE_SCT(st) (((st) >> 9) & 0x7)
-/* Identify Controller offsets. */
+/* Identify Controller offsets (checked against struct iop_nvme_id_ctrlr below). */
 #define IDC_CNTLID 78
+#define IDC_CNTRLTYPE 111
 #define IDC_SUBNQN 768
 #define IDC_IOCCSZ 1792
 #define IDC_IORCSZ 1796
 #define ID_LEN 4096u
+_Static_assert(offsetof(struct iop_nvme_id_ctrlr, cntlid) == IDC_CNTLID, "CNTLID offset");
+_Static_assert(offsetof(struct iop_nvme_id_ctrlr, cntrltype) == IDC_CNTRLTYPE, "CNTRLTYPE");
+_Static_assert(offsetof(struct iop_nvme_id_ctrlr, subnqn) == IDC_SUBNQN, "SUBNQN offset");
+_Static_assert(offsetof(struct iop_nvme_id_ctrlr, ioccsz) == IDC_IOCCSZ, "IOCCSZ offset");
+#define ADMIN_AER IOP_NVME_OPC_ASYNC_EVENT_REQUEST
+#define DISCOVERY_NQN IOP_NVME_DISC_NQN
 /* Status codes. */
-#define SC_INVALID_OPCODE 0x01
-#define SC_INVALID_FIELD 0x02
-#define SC_CMD_SEQ_ERROR 0x0c
-#define SC_INVALID_NS 0x0b
-#define SC_LBA_RANGE 0x80
-#define SC_CONNECT_INCOMPAT 0x80
-#define SC_CONNECT_INVALID_PARAM 0x82
-#define SC_CONNECT_INVALID_HOST 0x84
+#define SC_INVALID_OPCODE IOP_NVME_SC_INVALID_OPCODE
+#define SC_INVALID_FIELD IOP_NVME_SC_INVALID_FIELD
+#define SC_CMD_SEQ_ERROR IOP_NVME_SC_COMMAND_SEQUENCE_ERROR
+#define SC_INVALID_NS IOP_NVME_SC_INVALID_NAMESPACE_OR_FORMAT
+#define SC_LBA_RANGE IOP_NVME_SC_LBA_OUT_OF_RANGE
+#define SC_CONNECT_INCOMPAT IOP_NVMF_SC_CONNECT_INCOMPATIBLE_FORMAT
+#define SC_CONNECT_INVALID_PARAM IOP_NVMF_SC_CONNECT_INVALID_PARAMETERS
+#define SC_CONNECT_INVALID_HOST IOP_NVMF_SC_CONNECT_INVALID_HOST
 
 static inline uint16_t
 cw_le16(const uint8_t *p)

@@ -29,7 +29,12 @@ probe_target() {
 	if ! grep -q '^ready' "$log"; then
 		echo "target $uri did not start:"; tail -n 5 "$log"; rc=1; return
 	fi
-	"$IOPATH" conform probe "$uri" --json "$r" || { echo "MUST failure: probe $uri"; rc=1; }
+	if "$IOPATH" conform probe "$uri" --json "$r" >"$out/probe.$2.txt" 2>&1; then
+		echo "probe $uri: $(tail -n 2 "$out/probe.$2.txt" | tr '\n' ' ')"
+	else
+		grep -E '^  fail|^      at' "$out/probe.$2.txt"
+		echo "MUST failure: probe $uri"; rc=1
+	fi
 	[ -s "$r" ] && reports+=("$r")
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 }
@@ -46,6 +51,12 @@ for s in $targets; do
 	*) echo "no probes for target scheme '$s' yet";;
 	esac
 done
+
+# CONFORM_REPORTS=DIR: keep every JSON report (iopath.conform/1) there, e.g. for `make plots`
+if [ -n "${CONFORM_REPORTS:-}" ]; then
+	mkdir -p "$CONFORM_REPORTS"
+	i=0; for r in "${reports[@]}"; do i=$((i + 1)); cp "$r" "$CONFORM_REPORTS/$(printf %02d $i).json"; done
+fi
 
 echo
 "$IOPATH" conform table "${reports[@]}"

@@ -131,8 +131,8 @@ fio_parse_dir(struct json_object *d, struct iop_dir_result *out, double *iops)
 	return 0;
 }
 
-static int
-fio_parse(const char *text, struct iop_result *r)
+int
+bench_fio_parse(const char *text, struct iop_result *r)
 {
 	const char *start = strchr(text, '{');
 	struct json_object *root, *jobs, *job, *v;
@@ -147,7 +147,8 @@ fio_parse(const char *text, struct iop_result *r)
 		return -EINVAL;
 	}
 	jobs = fio_get(root, "jobs", json_type_array);
-	job = jobs && json_object_array_length(jobs) > 0 ? json_object_array_get_idx(jobs, 0) : NULL;
+	job = jobs && json_object_array_length(jobs) > 0 ? json_object_array_get_idx(jobs, 0)
+							 : NULL;
 	if (!job || fio_parse_dir(fio_get(job, "read", json_type_object), &r->read, &riops) ||
 	    fio_parse_dir(fio_get(job, "write", json_type_object), &r->write, &wiops)) {
 		goto out;
@@ -252,7 +253,7 @@ bench_fio_run(const struct bench_cell *c, const char *cpus, const char *json_pat
 		bench_fmt(r->error_msg, sizeof(r->error_msg), "cannot read %s", json_path);
 		return -EIO;
 	}
-	rc = fio_parse(text, r);
+	rc = bench_fio_parse(text, r);
 	free(text);
 	if (rc) {
 		bench_fmt(r->error_msg, sizeof(r->error_msg), "cannot parse fio output %s",

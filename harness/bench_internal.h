@@ -23,6 +23,7 @@ struct bench_cell {
 	const char *skip;       /* non-NULL: why it does not run (points at a static or the
 	                           transport's reason) */
 	bool ran;               /* a result file was written */
+	bool starved;           /* ran, but no I/O completed in the window */
 	char error[256];        /* set when it ran and failed */
 	/* for plots and the comparison, copied from the result */
 	double iops, bw, p50_us, p99_us, p999_us, cpu_ini, cpu_tgt;
@@ -65,6 +66,14 @@ bool bench_have_program(const char *prog);
  */
 int bench_fio_run(const struct bench_cell *c, const char *cpus, const char *json_path,
 		  struct iop_result *r);
+
+/**
+ * Parse fio --output-format=json+ text (anything before the first '{' is skipped) into r:
+ * read/write ios, bytes and histograms (from clat_ns bins, summary restored from fio's min, max,
+ * mean, stddev), runtime from total I/Os over IOPS, usr/sys cpu. Does not finalize.
+ * \return 0 or -EINVAL (not fio JSON, no jobs[0].read/write).
+ */
+int bench_fio_parse(const char *text, struct iop_result *r);
 
 /**
  * Write gnuplot data and script into run_dir and render PNGs into plots_dir: IOPS and p99

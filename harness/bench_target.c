@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -129,6 +130,11 @@ bench_target_start(struct bench_target *t, const char *uri, const char *backend,
 		const char *argv[] = {exe, "target", uri, "--backend", backend,
 				      cpus ? "--cpus" : NULL, cpus, NULL};
 
+		/* Never outlive the bench (even if it crashes). */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1) {
+			_exit(1);
+		}
 		dup2(pfd[1], STDOUT_FILENO);
 		dup2(logfd, STDERR_FILENO);
 		if (cpus) {

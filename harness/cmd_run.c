@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "harness/soak.h"
 #include "iopath/cmd.h"
 #include "iopath/engine.h"
 #include "iopath/log.h"
@@ -33,13 +34,21 @@ run_usage(FILE *f)
 		"                       jobs, FILE gets -JOBNAME before its extension\n"
 		"      --csv FILE       append a summary.csv row per job\n"
 		"      --fio-json FILE  also write fio-compatible JSON (jobs[].read.iops, clat_ns...)\n"
+		"      --output-format=F  normal (text, default), json (iopath.result/1) or fio-json\n"
+		"                       (fio's --output-format=json layout) on stdout instead of text\n"
+		"      --output FILE    write what --output-format selects to FILE instead of stdout\n"
 		"  -i, --interrupt      wait for completions instead of busy polling\n"
 		"  -o, --opts K=V,...   transport options (see iopath --list)\n"
 		"  -T, --trace FILE     record the session (pcap/jsonl) when the transport supports it\n"
 		"      --nsid N         namespace to use (default: the first)\n"
 		"  -q, --quiet          no notices\n"
-		"  JOBFILE              fio-style INI job file: [global] + one section per job (run\n"
-		"                       one after the other); --NAME VALUE options override it\n"
+		"      --soak INTERVAL  soak: sample RSS and open fds of this process (and of\n"
+		"                       --target-pid PID) every INTERVAL; exit 1 when they grow by\n"
+		"                       more than --soak-max-rss SIZE (16m) / --soak-max-fds N (4)\n"
+		"                       between the first and the last sample (needs --runtime)\n"
+		"  JOBFILE              fio-style INI job file: [global] + one section per job; jobs\n"
+		"                       run concurrently, stonewall starts a new group (as in fio);\n"
+		"                       --NAME VALUE options override the file\n"
 		"job options (--NAME VALUE or --NAME=VALUE; fio names work too: blocksize, readwrite,\n"
 		"cpus_allowed, rwmixwrite, randseed; fio-only options like ioengine are ignored):\n");
 	iop_opts_help(iop_job_options(), f);
@@ -58,10 +67,13 @@ struct run_args {
 	const char *json;
 	const char *csv;
 	const char *fio_json;
+	const char *output_format; /* NULL/"normal", "json", "fio-json" */
+	const char *output;        /* --output FILE (NULL: stdout) */
 	const char *jobfile;
 	struct run_kv kv[RUN_MAX_OPTS];
 	unsigned int nkv;
 	bool runtime_set, time_based_set;
+	struct iop_soak_cfg soak;
 };
 
 static bool
@@ -79,6 +91,7 @@ run_parse_args(int argc, char **argv, struct run_args *a)
 	const char *positional[2];
 	unsigned int npos = 0;
 
+	iop_opts_defaults(iop_soak_options(), &a->soak);
 	for (int i = 1; i < argc; i++) {
 		char *arg = argv[i], *eq, name[64];
 		const char *val = NULL;
@@ -127,10 +140,27 @@ run_parse_args(int argc, char **argv, struct run_args *a)
 			a->csv = val;
 		} else if (!strcmp(name, "fio-json") || !strcmp(name, "fio_json")) {
 			a->fio_json = val;
+		} else if (!strcmp(name, "output-format") || !strcmp(name, "output_format")) {
+			if (strcmp(val, "normal") && strcmp(val, "json") && strcmp(val, "fio-json") &&
+			    strcmp(val, "fio_json")) {
+				fprintf(stderr, "iopath run: --output-format must be normal, json or "
+						"fio-json, not '%s'\n", val);
+				return 2;
+			}
+			a->output_format = val;
+		} else if (!strcmp(name, "output")) {
+			a->output = val;
 		} else if (!strcmp(name, "o") || !strcmp(name, "opts")) {
 			a->icfg.opts = val;
 		} else if (!strcmp(name, "T") || !strcmp(name, "trace")) {
 			a->icfg.trace_path = val;
+		} else if (iop_opt_find(iop_soak_options(), name)) {
+			char err[200];
+
+			if (iop_opt_set(iop_soak_options(), &a->soak, name, val, err, sizeof(err))) {
+				fprintf(stderr, "iopath run: %s\n", err);
+				return 2;
+			}
 		} else if (!strcmp(name, "nsid")) {
 			char *end;
 			unsigned long n = strtoul(val, &end, 10);
@@ -202,6 +232,72 @@ run_json_path(const char *json, const char *jobname, unsigned int nr, char *buf,
 	}
 }
 
+/* Print one job's result and write its files. \return 0, or 1 on errors or a failed write. */
+static int
+run_report(const struct run_args *a, const struct iop_result *r, const char *jobname,
+	   unsigned int nr)
+{
+	int rc, ret = 0;
+
+	if (!a->output_format || !strcmp(a->output_format, "normal")) {
+		iop_result_print(r, stdout);
+		fflush(stdout);
+	}
+	if (r->errors || r->verify_errors) {
+		ret = 1;
+	}
+	if (a->json) {
+		char path[4096];
+
+		run_json_path(a->json, jobname, nr, path, sizeof(path));
+		rc = iop_result_write_json(r, path);
+		if (rc) {
+			fprintf(stderr, "iopath run: cannot write %s: %s\n", path, strerror(-rc));
+			ret = 1;
+		}
+	}
+	if (a->csv) {
+		rc = iop_result_csv_append(r, a->csv);
+		if (rc) {
+			fprintf(stderr, "iopath run: cannot append to %s: %s\n", a->csv,
+				strerror(-rc));
+			ret = 1;
+		}
+	}
+	return ret;
+}
+
+/* --output-format json|fio-json: the results on stdout or in --output. \return 0 or 1. */
+static int
+run_output(const struct run_args *a, struct iop_result **rs, unsigned int nres)
+{
+	bool fio = strcmp(a->output_format, "json") != 0;
+	FILE *f = a->output ? fopen(a->output, "w") : stdout;
+	int ret = 0;
+
+	if (!f) {
+		fprintf(stderr, "iopath run: cannot write %s: %s\n", a->output, strerror(errno));
+		return 1;
+	}
+	for (unsigned int i = 0; i < (fio ? 1 : nres); i++) {
+		char *text = fio ? iop_result_to_fio_json((const struct iop_result *const *)rs, nres)
+				 : iop_result_to_json(rs[i]);
+
+		if (!text) {
+			ret = 1;
+			break;
+		}
+		fputs(text, f);
+		fputc('\n', f);
+		free(text);
+	}
+	if (a->output ? fclose(f) : fflush(f)) {
+		fprintf(stderr, "iopath run: cannot write %s\n", a->output ? a->output : "stdout");
+		ret = 1;
+	}
+	return ret;
+}
+
 static int
 run_main(int argc, char **argv)
 {
@@ -212,6 +308,7 @@ run_main(int argc, char **argv)
 	unsigned int nres = 0;
 	struct sigaction sa = {.sa_handler = run_on_signal};
 	struct iop_engine_ext ext = {.stop = &g_run_stop};
+	struct iop_soak *soak = NULL;
 	char err[512];
 	int rc, ret = 2;
 
@@ -269,6 +366,11 @@ run_main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (a.soak.interval_ns && !a.runtime_set) {
+		fprintf(stderr, "iopath run: --soak needs --runtime (a soak is bounded)\n");
+		goto out;
+	}
+	ext.target_pid = (pid_t)a.soak.target_pid;
 	rs = calloc(nr, sizeof(*rs));
 	if (!rs) {
 		fprintf(stderr, "iopath run: out of memory\n");
@@ -279,46 +381,54 @@ run_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	ret = 0;
-	for (unsigned int i = 0; i < nr && !g_run_stop; i++) {
-		struct iop_result *r = malloc(sizeof(*r));
-
-		if (!r) {
-			fprintf(stderr, "iopath run: out of memory\n");
-			ret = 1;
-			break;
-		}
-		rc = iop_engine_run(&jobs[i], &a.icfg, &ext, r);
+	if (a.soak.interval_ns) {
+		rc = iop_soak_start(&a.soak, &soak);
 		if (rc) {
-			fprintf(stderr, "iopath run: job '%s' on %s failed: %s\n", jobs[i].name,
-				a.icfg.uri, r->error_msg[0] ? r->error_msg : strerror(-rc));
-			free(r);
+			fprintf(stderr, "iopath run: cannot start soak sampling: %s\n", strerror(-rc));
+			ret = 1;
+			goto out;
+		}
+	}
+	/* jobs run in groups, as in fio: a job with stonewall starts a new group */
+	for (unsigned int g = 0, ge; g < nr && !g_run_stop; g = ge) {
+		struct iop_result **grp = rs + nres;
+		unsigned int n;
+
+		for (ge = g + 1; ge < nr && !jobs[ge].stonewall; ge++) {
+		}
+		n = ge - g;
+		for (unsigned int k = 0; k < n; k++) {
+			grp[k] = malloc(sizeof(*grp[k]));
+			if (!grp[k]) {
+				fprintf(stderr, "iopath run: out of memory\n");
+				for (unsigned int m = 0; m < k; m++) {
+					free(grp[m]);
+				}
+				ret = 1;
+				goto out_fio;
+			}
+		}
+		rc = iop_engine_run_group(&jobs[g], n, &a.icfg, &ext, grp);
+		if (rc) {
+			fprintf(stderr, "iopath run: %s%s%s on %s failed: %s\n",
+				n == 1 ? "job '" : "job group starting with '", jobs[g].name, "'",
+				a.icfg.uri, grp[0]->error_msg[0] ? grp[0]->error_msg : strerror(-rc));
+			for (unsigned int k = 0; k < n; k++) {
+				free(grp[k]);
+			}
 			ret = 1;
 			continue;
 		}
-		rs[nres++] = r;
-		iop_result_print(r, stdout);
-		fflush(stdout);
-		if (r->errors || r->verify_errors) {
-			ret = 1;
-		}
-		if (a.json) {
-			char path[4096];
-
-			run_json_path(a.json, jobs[i].name, nr, path, sizeof(path));
-			rc = iop_result_write_json(r, path);
-			if (rc) {
-				fprintf(stderr, "iopath run: cannot write %s: %s\n", path, strerror(-rc));
+		nres += n;
+		for (unsigned int k = 0; k < n; k++) {
+			if (run_report(&a, grp[k], jobs[g + k].name, nr)) {
 				ret = 1;
 			}
 		}
-		if (a.csv) {
-			rc = iop_result_csv_append(r, a.csv);
-			if (rc) {
-				fprintf(stderr, "iopath run: cannot append to %s: %s\n", a.csv,
-					strerror(-rc));
-				ret = 1;
-			}
-		}
+	}
+out_fio:
+	if (soak && iop_soak_stop(soak, stdout)) {
+		ret = 1;
 	}
 	if (a.fio_json && nres) {
 		rc = iop_result_write_fio_json((const struct iop_result *const *)rs, nres,
@@ -328,6 +438,10 @@ run_main(int argc, char **argv)
 				strerror(-rc));
 			ret = 1;
 		}
+	}
+	if (a.output_format && strcmp(a.output_format, "normal") && nres &&
+	    run_output(&a, rs, nres)) {
+		ret = 1;
 	}
 out:
 	for (unsigned int i = 0; i < nres; i++) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include "iopath/cpuacct.h"
 #include "iopath/util.h"
@@ -14,30 +15,48 @@ cpuacct_tv_ns(const struct timeval *tv)
 	return (uint64_t)tv->tv_sec * 1000000000ull + (uint64_t)tv->tv_usec * 1000ull;
 }
 
+/*
+ * getrusage's usr/sys come from the scheduler's runtime, which for a running task is brought up
+ * to date only at ticks and context switches (milliseconds stale); the CPU-time clocks update it
+ * on read. So: the total from the clock (exact), split in getrusage's usr:sys proportion.
+ */
 static int
-cpuacct_rusage(int who, struct iop_cpu_sample *s)
+cpuacct_sample(int who, clockid_t clk, struct iop_cpu_sample *s)
 {
 	struct rusage ru;
+	struct timespec ts;
+	uint64_t u, k, total;
 
-	if (getrusage(who, &ru)) {
+	if (getrusage(who, &ru) || clock_gettime(clk, &ts)) {
 		return -errno;
 	}
-	s->usr_ns = cpuacct_tv_ns(&ru.ru_utime);
-	s->sys_ns = cpuacct_tv_ns(&ru.ru_stime);
 	s->wall_ns = iop_now_ns();
+	u = cpuacct_tv_ns(&ru.ru_utime);
+	k = cpuacct_tv_ns(&ru.ru_stime);
+	total = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (total < u + k) {
+		total = u + k;
+	}
+	if (u + k == 0) {
+		s->usr_ns = total;
+		s->sys_ns = 0;
+	} else {
+		s->sys_ns = (uint64_t)((double)total * ((double)k / (double)(u + k)));
+		s->usr_ns = total - s->sys_ns;
+	}
 	return 0;
 }
 
 int
 iop_cpu_thread(struct iop_cpu_sample *s)
 {
-	return cpuacct_rusage(RUSAGE_THREAD, s);
+	return cpuacct_sample(RUSAGE_THREAD, CLOCK_THREAD_CPUTIME_ID, s);
 }
 
 int
 iop_cpu_self(struct iop_cpu_sample *s)
 {
-	return cpuacct_rusage(RUSAGE_SELF, s);
+	return cpuacct_sample(RUSAGE_SELF, CLOCK_PROCESS_CPUTIME_ID, s);
 }
 
 int

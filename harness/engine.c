@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Load engine: one pinned thread per job, closed loop at iodepth on its own initiator queue. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <sched.h>
@@ -9,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include "iopath/cpuacct.h"
 #include "iopath/engine.h"
 #include "iopath/log.h"
@@ -41,6 +45,7 @@ struct engine_slot {
 	void *buf;
 	bool verify_skip;       /* an overlapping I/O was in flight: the data may be either */
 	bool in_flight;         /* maintained in verify mode only */
+	bool vs_ambig;          /* verify_state: an overlapping write was in flight with this one */
 };
 
 /* Per-thread state. The hot fields come first; nothing here is shared while I/O runs, and the
@@ -69,14 +74,16 @@ struct __attribute__((aligned(IOP_CACHELINE))) engine_thread {
 	uint64_t ios[2], bytes[2];
 	struct iop_hist *hist[2];
 	uint64_t errors, verify_errors;
-	volatile sig_atomic_t *stop;
 	/* verify */
 	uint8_t *written;       /* bitmap of bs blocks of [base, base+range) this thread wrote */
 	uint64_t vseq, vseed;
 	bool pure_read;
 	/* set-up */
 	struct engine *e;
-	unsigned int idx;
+	struct engine_job *ej;
+	const struct iop_job *job;
+	unsigned int idx;       /* queue index, unique in the group */
+	unsigned int jidx;      /* thread index within its job */
 	int cpu;                /* -1 = not pinned */
 	unsigned int depth;
 	struct engine_slot *slots;
@@ -85,8 +92,24 @@ struct __attribute__((aligned(IOP_CACHELINE))) engine_thread {
 	char err[200];
 };
 
-struct engine {
+/* One job of a group (job sections that run concurrently). */
+struct engine_job {
 	const struct iop_job *job;
+	uint64_t range;
+	uint64_t t_ramp_end, t_end;
+	unsigned int first, n;  /* its threads: threads[first .. first + n) */
+	int cpus[IOP_JOB_MAX_CPUS];
+	int ncpus;
+	/* verify_state: one u64 per 512-byte device block, 1 + sequence number of the last
+	 * acknowledged write of it (0 = none), shared-mapped so that it survives a kill -9 */
+	uint64_t *vstate;
+	size_t vstate_len;
+	uint64_t vstate_nblk;
+};
+
+struct engine {
+	struct engine_job *jobs;
+	unsigned int njobs;
 	const struct iop_initiator_ops *ops;
 	struct iop_initiator *ini;
 	bool interrupt;
@@ -99,11 +122,17 @@ struct engine {
 	pthread_cond_t cond;
 	unsigned int nr_ready;
 	bool go, release;
-	uint64_t t_go, t_ramp_end, t_end;
-	atomic_uint nr_done;
-	volatile sig_atomic_t stop_all;
+	uint64_t t_go;
+	atomic_uint nr_measured;   /* threads past their measured phase (CPU window ends) */
+	atomic_int stop_all;    /* read with relaxed loads in the hot loop (a plain load) */
 	volatile sig_atomic_t *ext_stop;
 };
+
+static inline bool
+engine_stopping(struct engine *e)
+{
+	return atomic_load_explicit(&e->stop_all, memory_order_relaxed);
+}
 
 static void
 engine_errf(struct engine_thread *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -133,6 +162,52 @@ engine_bit_set(uint8_t *bm, uint64_t i)
 	bm[i >> 3] |= (uint8_t)(1u << (i & 7));
 }
 
+/* verify_state: the write of slot s was acknowledged; its blocks must now hold seq >= this. */
+static void
+engine_vstate_record(struct engine_thread *t, struct engine_slot *s)
+{
+	uint64_t b = s->io.offset / ENGINE_VERIFY_BLK, n = t->bs / ENGINE_VERIFY_BLK;
+	uint64_t seq;
+
+	memcpy(&seq, (uint8_t *)s->buf + 24, 8); /* the header's sequence (verify.h layout) */
+	for (uint64_t i = 0; i < n && b + i < t->ej->vstate_nblk; i++) {
+		t->ej->vstate[b + i] = seq + 1;
+	}
+}
+
+/* verify_state read check: every block with an acknowledged write must carry that write or a
+ * later one; blocks never acknowledged may be unwritten or hold any well-formed block. */
+static unsigned int
+engine_vstate_check(struct engine_thread *t, struct engine_slot *s, uint64_t *bad_off, int *bad_st,
+		    bool *stale)
+{
+	unsigned int bad = 0;
+
+	for (uint64_t o = 0; o + ENGINE_VERIFY_BLK <= s->io.len; o += ENGINE_VERIFY_BLK) {
+		const uint8_t *b = (const uint8_t *)s->buf + o;
+		uint64_t blk = (s->io.offset + o) / ENGINE_VERIFY_BLK, want, seq;
+		int st = iop_verify_check(b, ENGINE_VERIFY_BLK, s->io.offset + o);
+		bool ok;
+
+		want = blk < t->ej->vstate_nblk ? t->ej->vstate[blk] : 0;
+		memcpy(&seq, b + 24, 8);
+		if (!want) {
+			ok = st == IOP_VERIFY_OK || st == IOP_VERIFY_NO_HEADER;
+		} else {
+			ok = st == IOP_VERIFY_OK && seq + 1 >= want;
+		}
+		if (!ok) {
+			if (!bad) {
+				*bad_off = s->io.offset + o;
+				*bad_st = st;
+				*stale = st == IOP_VERIFY_OK;
+			}
+			bad++;
+		}
+	}
+	return bad;
+}
+
 static void
 engine_verify_read(struct engine_thread *t, struct engine_slot *s)
 {
@@ -142,6 +217,21 @@ engine_verify_read(struct engine_thread *t, struct engine_slot *s)
 	unsigned int bad;
 
 	if (s->verify_skip) {
+		return;
+	}
+	if (t->pure_read && t->ej->vstate) {
+		bool stale = false;
+
+		bad = engine_vstate_check(t, s, &bad_off, &st, &stale);
+		if (bad) {
+			t->verify_errors += bad;
+			engine_errf(t, "verify: %s at offset %llu (%u bad 512-byte blocks in read "
+				    "of %llu)", stale ? "lost write (older than the acknowledged "
+				    "one in verify_state)" : iop_verify_status_name(st),
+				    (unsigned long long)bad_off, bad, (unsigned long long)s->io.offset);
+			IOP_ERR_RATELIMIT("verify: %s at offset %llu", stale ? "lost write" :
+					  iop_verify_status_name(st), (unsigned long long)bad_off);
+		}
 		return;
 	}
 	bad = iop_verify_check_io(s->buf, s->io.len, ENGINE_VERIFY_BLK, s->io.offset, !strict,
@@ -171,6 +261,9 @@ engine_io_done(struct iop_io *io)
 		s->in_flight = false;
 		if (!io->status && io->op == IOP_OP_WRITE) {
 			engine_bit_set(t->written, (io->offset - t->base) / t->bs);
+			if (t->ej->vstate && !s->vs_ambig) {
+				engine_vstate_record(t, s);
+			}
 		}
 	}
 	if (iop_unlikely(io->status)) {
@@ -217,6 +310,7 @@ static void
 engine_prep_verify(struct engine_thread *t, struct engine_slot *s)
 {
 	s->verify_skip = false;
+	s->vs_ambig = false;
 	if (s->io.op == IOP_OP_WRITE) {
 		iop_verify_fill_io(s->buf, t->bs, ENGINE_VERIFY_BLK, s->io.offset, t->vseq++,
 				   t->vseed);
@@ -237,6 +331,10 @@ engine_prep_verify(struct engine_thread *t, struct engine_slot *s)
 			s->verify_skip = true;
 		} else {
 			o->verify_skip = true;
+			if (o->io.op == IOP_OP_WRITE) {
+				/* either write may land last: neither raises verify_state */
+				o->vs_ambig = s->vs_ambig = true;
+			}
 		}
 	}
 	s->in_flight = true;
@@ -276,7 +374,7 @@ engine_may_submit(const struct engine_thread *t)
 static int
 engine_submit_all(struct engine_thread *t)
 {
-	while (t->nfree && engine_may_submit(t) && !t->e->stop_all) {
+	while (t->nfree && engine_may_submit(t) && !engine_stopping(t->e)) {
 		struct engine_slot *s = t->free[--t->nfree];
 		int rc;
 
@@ -306,7 +404,7 @@ static void
 engine_loop(struct engine_thread *t)
 {
 	const unsigned int wait_us = t->e->interrupt ? ENGINE_INTR_WAIT_US : 0;
-	uint64_t t_end = t->e->t_end;
+	uint64_t t_end = t->ej->t_end;
 	int rc;
 
 	while (!t->done) {
@@ -331,7 +429,7 @@ engine_loop(struct engine_thread *t)
 			/* nothing completed: time limits and stop requests still apply */
 			uint64_t now = iop_now_ns();
 
-			if (now >= t_end || t->e->stop_all) {
+			if (now >= t_end || engine_stopping(t->e)) {
 				t->done = true;
 			} else if (t->inflight && now - t->t_last_cpl > g_engine_stall_ns) {
 				t->errors += t->inflight;
@@ -343,7 +441,7 @@ engine_loop(struct engine_thread *t)
 				break;
 			}
 		}
-		if (iop_unlikely(t->e->stop_all)) {
+		if (iop_unlikely(engine_stopping(t->e))) {
 			t->done = true;
 		}
 	}
@@ -406,8 +504,8 @@ engine_verify_pass(struct engine_thread *t)
 		t->slots[i].io.op = IOP_OP_READ;
 	}
 	deadline = iop_now_ns() + 60ull * 1000000000ull;
-	while (next < nblk || t->inflight) {
-		while (t->nfree && next < nblk) {
+	while ((next < nblk && !engine_stopping(t->e)) || t->inflight) {
+		while (t->nfree && next < nblk && !engine_stopping(t->e)) {
 			struct engine_slot *s;
 
 			if (!engine_bit_test(t->written, next)) {
@@ -449,7 +547,7 @@ engine_verify_pass(struct engine_thread *t)
 static int
 engine_thread_setup(struct engine_thread *t)
 {
-	const struct iop_job *job = t->e->job;
+	const struct iop_job *job = t->job;
 	void *(*alloc)(struct iop_queue *, size_t) = t->ops->buf_alloc;
 	int rc;
 
@@ -572,18 +670,21 @@ engine_thread_main(void *arg)
 		pthread_cond_wait(&e->cond, &e->lock);
 	}
 	pthread_mutex_unlock(&e->lock);
-	if (!t->rc && !e->stop_all) {
-		t->t_ramp_end = e->t_ramp_end;
+	if (!t->rc && !engine_stopping(e)) {
+		t->t_ramp_end = t->ej->t_ramp_end;
 		/* a bounded window also rejects pre-ramp completions (now - t_ramp_end wraps) */
-		t->window_len = e->t_end == UINT64_MAX ? (1ull << 62) : e->t_end - e->t_ramp_end;
+		t->window_len = t->ej->t_end == UINT64_MAX ? (1ull << 62) :
+							     t->ej->t_end - t->ej->t_ramp_end;
 		t->t_last_cpl = iop_now_ns();
 		engine_loop(t);
+		atomic_fetch_add(&e->nr_measured, 1);
 		if (!t->rc && t->verify && !t->pure_read) {
 			engine_verify_pass(t);
 		}
+	} else {
+		atomic_fetch_add(&e->nr_measured, 1);
 	}
 	pthread_mutex_lock(&e->lock);
-	atomic_fetch_add(&e->nr_done, 1);
 	while (!e->release) {
 		pthread_cond_wait(&e->cond, &e->lock);
 	}
@@ -600,12 +701,12 @@ engine_sleep_until(struct engine *e, uint64_t abs_ns)
 		uint64_t now = iop_now_ns(), step;
 		struct timespec ts;
 
-		if (now >= abs_ns || e->stop_all ||
-		    atomic_load(&e->nr_done) == e->nthreads) {
+		if (now >= abs_ns || engine_stopping(e) ||
+		    atomic_load(&e->nr_measured) == e->nthreads) {
 			return;
 		}
 		if (e->ext_stop && *e->ext_stop) {
-			e->stop_all = 1;
+			atomic_store(&e->stop_all, 1);
 			return;
 		}
 		step = IOP_MIN(abs_ns - now, 20000000ull);
@@ -692,6 +793,20 @@ engine_check_job(const struct iop_job *job, const struct iop_initiator *ini, uin
 			 (unsigned long long)r, (unsigned long long)job->bs);
 		return -EINVAL;
 	}
+	{
+		/* buffers: iodepth x numjobs x bs; refuse what would push the machine into OOM */
+		long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+		unsigned __int128 need = (unsigned __int128)job->iodepth * job->numjobs *
+					 IOP_ALIGN_UP(job->bs, 4096);
+		uint64_t cap = pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz / 2 : 0;
+
+		if (cap && need > cap) {
+			snprintf(err, errlen, "iodepth x numjobs x bs needs %llu MiB of I/O buffers, "
+				 "more than half of this machine's memory",
+				 (unsigned long long)(need >> 20));
+			return -EINVAL;
+		}
+	}
 	if (job->verify && job->numjobs > 1 && r / job->bs < job->numjobs) {
 		snprintf(err, errlen,
 			 "verify splits the range between jobs: too small for %llu jobs",
@@ -703,15 +818,19 @@ engine_check_job(const struct iop_job *job, const struct iop_initiator *ini, uin
 }
 
 static void
-engine_thread_init(struct engine *e, struct engine_thread *t, unsigned int i, uint64_t range,
-		   const int *cpus, int ncpus)
+engine_thread_init(struct engine *e, struct engine_thread *t, unsigned int idx,
+		   struct engine_job *ej, unsigned int jidx)
 {
-	const struct iop_job *job = e->job;
+	const struct iop_job *job = ej->job;
+	uint64_t range = ej->range, i = jidx;
 
 	t->e = e;
+	t->ej = ej;
+	t->job = job;
 	t->ops = e->ops;
-	t->idx = i;
-	t->cpu = ncpus > 0 ? cpus[i % (unsigned int)ncpus] : -1;
+	t->idx = idx;
+	t->jidx = jidx;
+	t->cpu = ej->ncpus > 0 ? ej->cpus[jidx % (unsigned int)ej->ncpus] : -1;
 	t->depth = (unsigned int)job->iodepth;
 	t->bs = job->bs;
 	t->random = iop_rw_random(job->rw);
@@ -743,13 +862,15 @@ engine_thread_init(struct engine *e, struct engine_thread *t, unsigned int i, ui
 		t->limit = t->range / t->bs; /* one pass over the range, fio's default */
 	}
 	t->vseed = job->seed;
-	iop_prng_seed(&t->prng, job->seed ^ ((uint64_t)(i + 1) * 0x9e3779b97f4a7c15ull));
+	/* per thread of the job, and per job of the group (the first job keeps the plain seed) */
+	iop_prng_seed(&t->prng, job->seed ^ ((i + 1) * 0x9e3779b97f4a7c15ull) ^
+					(uint64_t)(ej - e->jobs) * 0xd1b54a32d192ed03ull);
 }
 
 static void
-engine_collect(struct engine *e, struct iop_result *r)
+engine_collect(struct engine *e, const struct engine_job *ej, struct iop_result *r)
 {
-	for (unsigned int i = 0; i < e->nthreads; i++) {
+	for (unsigned int i = ej->first; i < ej->first + ej->n; i++) {
 		struct engine_thread *t = &e->threads[i];
 
 		if (t->hist[0]) {
@@ -770,7 +891,7 @@ engine_collect(struct engine *e, struct iop_result *r)
 			r->cpu_threads.sys += sys;
 		}
 		if (t->err[0] && !r->error_msg[0]) {
-			snprintf(r->error_msg, sizeof(r->error_msg), "job %u: %s", i, t->err);
+			snprintf(r->error_msg, sizeof(r->error_msg), "job %u: %s", t->jidx, t->err);
 		}
 		free(t->hist[0]);
 		free(t->hist[1]);
@@ -778,56 +899,169 @@ engine_collect(struct engine *e, struct iop_result *r)
 	}
 }
 
+/* Same message into every result of the group. */
+static void
+engine_msg_all(struct iop_result *const *outs, unsigned int n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+engine_msg_all(struct iop_result *const *outs, unsigned int n, const char *fmt, ...)
+{
+	va_list ap;
+
+	for (unsigned int i = 0; i < n; i++) {
+		va_start(ap, fmt);
+		vsnprintf(outs[i]->error_msg, sizeof(outs[i]->error_msg), fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* Plan the group: parse cpu lists, count threads. \return 0 or -EINVAL (message set). */
+static int
+engine_plan(struct engine *e, const struct iop_job *jobs, unsigned int njobs,
+	    struct iop_result *const *outs, unsigned int *max_depth)
+{
+	*max_depth = 0;
+	for (unsigned int j = 0; j < njobs; j++) {
+		struct engine_job *ej = &e->jobs[j];
+
+		ej->job = &jobs[j];
+		ej->first = e->nthreads;
+		ej->n = (unsigned int)jobs[j].numjobs;
+		if (ej->n == 0 || jobs[j].iodepth == 0) {
+			engine_msg_all(outs, njobs, "job '%s': numjobs and iodepth must be >= 1",
+				       jobs[j].name ? jobs[j].name : "job");
+			return -EINVAL;
+		}
+		e->nthreads += ej->n;
+		*max_depth = IOP_MAX(*max_depth, (unsigned int)jobs[j].iodepth);
+		if (jobs[j].cpus) {
+			ej->ncpus = iop_cpulist_parse(jobs[j].cpus, ej->cpus, IOP_JOB_MAX_CPUS);
+			if (ej->ncpus <= 0) {
+				engine_msg_all(outs, njobs, "bad cpu list '%s'", jobs[j].cpus);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Map job's verify_state file: a job that writes starts a new one (every block 0), a read job
+ * checks against what the last writer recorded. */
+static int
+engine_vstate_open(struct engine_job *ej, uint64_t dev_size, char *err, size_t errlen)
+{
+	const struct iop_job *job = ej->job;
+	bool writer = iop_rw_writes(job->rw);
+	uint64_t nblk = dev_size / ENGINE_VERIFY_BLK;
+	size_t len = (size_t)IOP_MAX(nblk, 1) * sizeof(uint64_t);
+	struct stat st;
+	void *p;
+	int fd;
+
+	fd = open(job->verify_state, writer ? O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC :
+					      O_RDONLY | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "verify_state %s: %s", job->verify_state, strerror(errno));
+		return -errno;
+	}
+	if (writer && ftruncate(fd, (off_t)len)) {
+		snprintf(err, errlen, "verify_state %s: %s", job->verify_state, strerror(errno));
+		close(fd);
+		return -EIO;
+	}
+	if (!writer && (fstat(fd, &st) || (uint64_t)st.st_size < len)) {
+		snprintf(err, errlen, "verify_state %s: not written for a device of %llu bytes "
+			 "(run a writing job with it first)", job->verify_state,
+			 (unsigned long long)dev_size);
+		close(fd);
+		return -EINVAL;
+	}
+	p = mmap(NULL, len, writer ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "verify_state %s: mmap: %s", job->verify_state,
+			 strerror(errno));
+		return -ENOMEM;
+	}
+	ej->vstate = p;
+	ej->vstate_len = len;
+	ej->vstate_nblk = nblk;
+	return 0;
+}
+
 int
-iop_engine_run(const struct iop_job *job, const struct iop_initiator_cfg *icfg,
-	       const struct iop_engine_ext *ext, struct iop_result *out)
+iop_engine_run_group(const struct iop_job *jobs, unsigned int njobs,
+		     const struct iop_initiator_cfg *icfg, const struct iop_engine_ext *ext,
+		     struct iop_result *const *outs)
 {
 	struct iop_initiator_cfg cfg = *icfg;
-	struct engine e = {.job = job};
+	struct engine e = {.njobs = njobs};
 	struct iop_cpu_sample self_a, self_b, tgt_a = {0}, tgt_b = {0};
-	int cpus[IOP_JOB_MAX_CPUS], ncpus = 0, rc;
 	bool tgt_ok = false, stopped = false;
-	uint64_t range = 0, t_last = 0;
-	unsigned int started = 0, setup_fail = 0;
+	unsigned int started = 0, setup_fail = 0, max_depth = 0, t = 0;
+	uint64_t first_ramp_end = UINT64_MAX;
+	int rc;
 
-	iop_result_init(out);
+	for (unsigned int j = 0; j < njobs; j++) {
+		iop_result_init(outs[j]);
+	}
+	if (njobs == 0) {
+		return -EINVAL;
+	}
 	e.ops = iop_initiator_find_uri(icfg->uri);
 	if (!e.ops) {
 		char scheme[32];
 
 		if (iop_uri_scheme(icfg->uri, scheme, sizeof(scheme))) {
-			snprintf(out->error_msg, sizeof(out->error_msg), "bad URI '%s'", icfg->uri);
+			engine_msg_all(outs, njobs, "bad URI '%s'", icfg->uri);
 			return -EINVAL;
 		}
-		snprintf(out->error_msg, sizeof(out->error_msg),
-			 "no initiator for '%s:' in this build (iopath --list)", scheme);
+		engine_msg_all(outs, njobs, "no initiator for '%s:' in this build (iopath --list)",
+			       scheme);
 		return -ENOENT;
 	}
-	if (job->cpus) {
-		ncpus = iop_cpulist_parse(job->cpus, cpus, IOP_JOB_MAX_CPUS);
-		if (ncpus <= 0) {
-			snprintf(out->error_msg, sizeof(out->error_msg), "bad cpu list '%s'",
-				 job->cpus);
-			return -EINVAL;
-		}
+	e.jobs = calloc(njobs, sizeof(*e.jobs));
+	if (!e.jobs) {
+		return -ENOMEM;
 	}
-	cfg.nr_queues = (unsigned int)job->numjobs;
-	cfg.queue_depth = (unsigned int)job->iodepth;
-	rc = e.ops->open(&cfg, &e.ini);
+	rc = engine_plan(&e, jobs, njobs, outs, &max_depth);
 	if (rc) {
-		snprintf(out->error_msg, sizeof(out->error_msg), "cannot open %s: %s", icfg->uri,
-			 strerror(-rc));
+		free(e.jobs);
 		return rc;
 	}
-	rc = engine_check_job(job, e.ini, &range, out->error_msg, sizeof(out->error_msg));
+	cfg.nr_queues = e.nthreads;
+	cfg.queue_depth = max_depth;
+	rc = e.ops->open(&cfg, &e.ini);
 	if (rc) {
-		goto out_close;
+		engine_msg_all(outs, njobs, "cannot open %s: %s", icfg->uri, strerror(-rc));
+		free(e.jobs);
+		return rc;
 	}
-	engine_fill_result_job(out, job, icfg, range);
-	snprintf(out->desc, sizeof(out->desc), "%s", e.ini->desc);
+	for (unsigned int j = 0; j < njobs; j++) {
+		char err[200];
+
+		rc = engine_check_job(&jobs[j], e.ini, &e.jobs[j].range, err, sizeof(err));
+		if (rc) {
+			if (njobs == 1) {
+				engine_msg_all(outs, njobs, "%s", err);
+			} else {
+				engine_msg_all(outs, njobs, "job '%s': %s", jobs[j].name, err);
+			}
+			goto out_close;
+		}
+		if (jobs[j].verify_state) {
+			rc = engine_vstate_open(&e.jobs[j], e.ini->size, err, sizeof(err));
+			if (rc) {
+				engine_msg_all(outs, njobs, "%s", err);
+				goto out_close;
+			}
+		}
+		engine_fill_result_job(outs[j], &jobs[j], icfg, e.jobs[j].range);
+		snprintf(outs[j]->desc, sizeof(outs[j]->desc), "%s", e.ini->desc);
+	}
 
 	e.interrupt = icfg->interrupt;
-	e.nthreads = (unsigned int)job->numjobs;
 	e.ext_stop = ext ? ext->stop : NULL;
 	e.threads = aligned_alloc(IOP_CACHELINE, e.nthreads * sizeof(*e.threads));
 	if (!e.threads) {
@@ -837,17 +1071,18 @@ iop_engine_run(const struct iop_job *job, const struct iop_initiator_cfg *icfg,
 	memset(e.threads, 0, e.nthreads * sizeof(*e.threads));
 	pthread_mutex_init(&e.lock, NULL);
 	pthread_cond_init(&e.cond, NULL);
-	for (unsigned int i = 0; i < e.nthreads; i++) {
-		engine_thread_init(&e, &e.threads[i], i, range, cpus, ncpus);
+	for (unsigned int j = 0; j < njobs; j++) {
+		for (unsigned int k = 0; k < e.jobs[j].n; k++, t++) {
+			engine_thread_init(&e, &e.threads[t], t, &e.jobs[j], k);
+		}
 	}
 	for (started = 0; started < e.nthreads; started++) {
 		rc = pthread_create(&e.threads[started].tid, NULL, engine_thread_main,
 				    &e.threads[started]);
 		if (rc) {
 			rc = -rc;
-			snprintf(out->error_msg, sizeof(out->error_msg), "cannot start thread: %s",
-				 strerror(-rc));
-			e.stop_all = 1; /* the started ones skip the I/O */
+			engine_msg_all(outs, njobs, "cannot start thread: %s", strerror(-rc));
+			atomic_store(&e.stop_all, 1); /* the started ones skip the I/O */
 			break;
 		}
 	}
@@ -856,8 +1091,13 @@ iop_engine_run(const struct iop_job *job, const struct iop_initiator_cfg *icfg,
 		pthread_cond_wait(&e.cond, &e.lock);
 	}
 	e.t_go = iop_now_ns();
-	e.t_ramp_end = e.t_go + job->ramp_ns;
-	e.t_end = job->runtime_ns ? e.t_ramp_end + job->runtime_ns : UINT64_MAX;
+	for (unsigned int j = 0; j < njobs; j++) {
+		struct engine_job *ej = &e.jobs[j];
+
+		ej->t_ramp_end = e.t_go + ej->job->ramp_ns;
+		ej->t_end = ej->job->runtime_ns ? ej->t_ramp_end + ej->job->runtime_ns : UINT64_MAX;
+		first_ramp_end = IOP_MIN(first_ramp_end, ej->t_ramp_end);
+	}
 	e.go = true;
 	pthread_cond_broadcast(&e.cond);
 	pthread_mutex_unlock(&e.lock);
@@ -870,7 +1110,7 @@ iop_engine_run(const struct iop_job *job, const struct iop_initiator_cfg *icfg,
 		}
 	}
 
-	engine_sleep_until(&e, e.t_ramp_end);
+	engine_sleep_until(&e, first_ramp_end);
 	iop_cpu_self(&self_a);
 	if (ext && ext->target_pid > 0) {
 		tgt_ok = iop_cpu_pid(ext->target_pid, &tgt_a) == 0;
@@ -886,45 +1126,75 @@ iop_engine_run(const struct iop_job *job, const struct iop_initiator_cfg *icfg,
 	if (ext && ext->window) {
 		ext->window(ext->window_arg, false);
 	}
-	stopped = e.stop_all;
+	stopped = engine_stopping(&e);
+	/* threads may still be in their verify read-back pass (after the window): the joins
+	 * below wait for them */
 out_release:
 	/* threads that finished wait for this before tearing down (not counted in the CPU) */
 	pthread_mutex_lock(&e.lock);
 	e.release = true;
 	pthread_cond_broadcast(&e.cond);
 	pthread_mutex_unlock(&e.lock);
-
 	for (unsigned int i = 0; i < started; i++) {
 		pthread_join(e.threads[i].tid, NULL);
-		t_last = IOP_MAX(t_last, e.threads[i].t_last);
 	}
-	engine_collect(&e, out);
 	if (started == e.nthreads) {
-		if (setup_fail == e.nthreads) {
-			rc = e.threads[0].rc;
-		} else {
-			rc = 0;
+		rc = setup_fail == e.nthreads ? e.threads[0].rc : 0;
+	}
+	for (unsigned int j = 0; j < njobs; j++) {
+		struct engine_job *ej = &e.jobs[j];
+		struct iop_result *out = outs[j];
+		const struct iop_job *job = ej->job;
+		unsigned int fails = 0;
+		uint64_t t_last = 0;
+
+		engine_collect(&e, ej, out);
+		if (started < e.nthreads) {
+			iop_result_finalize(out);
+			continue;
 		}
-		if (job->runtime_ns && !job->number_ios && job->time_based && !stopped &&
-		    !setup_fail) {
-			out->runtime_ns = e.t_end - e.t_ramp_end;
-		} else {
-			out->runtime_ns = t_last > e.t_ramp_end ? t_last - e.t_ramp_end : 0;
+		for (unsigned int i = ej->first; i < ej->first + ej->n; i++) {
+			t_last = IOP_MAX(t_last, e.threads[i].t_last);
+			fails += e.threads[i].rc && !e.threads[i].t_last_cpl;
 		}
-		iop_cpu_cores(&self_a, &self_b, &out->cpu_ini.usr, &out->cpu_ini.sys);
+		if (job->runtime_ns && !job->number_ios && job->time_based && !stopped && !fails) {
+			out->runtime_ns = ej->t_end - ej->t_ramp_end;
+		} else {
+			out->runtime_ns = t_last > ej->t_ramp_end ? t_last - ej->t_ramp_end : 0;
+		}
+		if (njobs == 1) {
+			iop_cpu_cores(&self_a, &self_b, &out->cpu_ini.usr, &out->cpu_ini.sys);
+		} else {
+			/* jobs of a group share the process: each reports its own threads (fio
+			 * reports per-job thread CPU the same way) */
+			out->cpu_ini = out->cpu_threads;
+		}
 		if (tgt_ok) {
 			iop_cpu_cores(&tgt_a, &tgt_b, &out->cpu_tgt.usr, &out->cpu_tgt.sys);
 			out->target_measured = true;
 		}
-		if (setup_fail && !out->errors) {
-			out->errors = setup_fail;
+		if (fails && !out->errors) {
+			out->errors = fails;
 		}
+		iop_result_finalize(out);
 	}
 	pthread_mutex_destroy(&e.lock);
 	pthread_cond_destroy(&e.cond);
 	free(e.threads);
-	iop_result_finalize(out);
 out_close:
 	e.ops->close(e.ini);
+	for (unsigned int j = 0; j < njobs; j++) {
+		if (e.jobs[j].vstate) {
+			munmap(e.jobs[j].vstate, e.jobs[j].vstate_len);
+		}
+	}
+	free(e.jobs);
 	return rc;
+}
+
+int
+iop_engine_run(const struct iop_job *job, const struct iop_initiator_cfg *icfg,
+	       const struct iop_engine_ext *ext, struct iop_result *out)
+{
+	return iop_engine_run_group(job, 1, icfg, ext, &out);
 }

@@ -42,6 +42,10 @@ static const struct iop_option job_options[] = {
 	{"cpus", "cpus_allowed", IOP_OPT_STR, JOB_OFF(cpus), NULL, 0, 0, NULL,
 	 "pin job threads to these cpus (\"0\", \"0-1\")"},
 	{"seed", "randseed", IOP_OPT_UINT, JOB_OFF(seed), "0", 0, 0, NULL, "PRNG seed"},
+	{"stonewall", "wait_for_previous", IOP_OPT_BOOL, JOB_OFF(stonewall), "0", 0, 0, NULL,
+	 "job file: start after the jobs before this one have finished"},
+	{"verify_state", NULL, IOP_OPT_STR, JOB_OFF(verify_state), NULL, 0, 0, NULL,
+	 "verify: record acknowledged writes in FILE (writers) / check reads against it"},
 	{NULL},
 };
 
@@ -56,7 +60,7 @@ static const char *const job_fio_ignored[] = {
 	"create_on_open", "fallocate", "end_fsync", "fsync_on_close", "exitall", "ioscheduler",
 	"log_avg_msec", "per_job_logs", "status_interval", "hipri", "registerfiles", "fixedbufs",
 	"sqthread_poll", "cpus_allowed_policy", "do_verify", "verify_fatal", "verify_backlog",
-	"verify_dump", "stonewall", "wait_for_previous", "new_group", "unified_rw_reporting",
+	"verify_dump", "new_group", "unified_rw_reporting",
 	"significant_figures", "kb_base", "unit_base", "random_generator", "description",
 	"lockmem", "nice", "prio", "prioclass", "write_bw_log", "write_lat_log", "write_iops_log",
 	"write_hist_log", "log_hist_msec", "numa_cpu_nodes", "numa_mem_policy", "fadvise_hint",
@@ -113,8 +117,10 @@ iop_job_copy(struct iop_job *dst, const struct iop_job *src)
 	*dst = *src;
 	dst->name = NULL;
 	dst->cpus = NULL;
+	dst->verify_state = NULL;
 	if ((src->name && !(dst->name = strdup(src->name))) ||
-	    (src->cpus && !(dst->cpus = strdup(src->cpus)))) {
+	    (src->cpus && !(dst->cpus = strdup(src->cpus))) ||
+	    (src->verify_state && !(dst->verify_state = strdup(src->verify_state)))) {
 		iop_job_free(dst);
 		return -ENOMEM;
 	}
@@ -248,6 +254,10 @@ iop_job_validate(const struct iop_job *job, char *err, size_t errlen)
 	if (job->offset % job->bs) {
 		snprintf(err, errlen, "offset (%llu) is not a multiple of bs (%llu)",
 			 (unsigned long long)job->offset, (unsigned long long)job->bs);
+		return -EINVAL;
+	}
+	if (job->verify_state && !job->verify) {
+		snprintf(err, errlen, "verify_state needs verify");
 		return -EINVAL;
 	}
 	if (job->verify && job->bs % 512) {

@@ -451,6 +451,10 @@ ntc_complete(struct ntc *k, struct ntc_conn *c, struct ntc_cmd *cmd, uint16_t st
 					"FAB-017", pos, "SUBNQN '%.60s'|'%.60s'", c->subnqn,
 					(const char *)id + IDC_SUBNQN);
 		}
+		/* Only I/O controllers have I/O queue capsules: CNTRLTYPE 1, or 0 (not reported) on a
+		 * subsystem other than the discovery one. */
+		if (id[IDC_CNTRLTYPE] == 1 ||
+		    (id[IDC_CNTRLTYPE] == 0 && strcmp(c->subnqn, DISCOVERY_NQN)))
 		iop_conf_expect(k->v, cw_le32(id + IDC_IOCCSZ) >= 4 && cw_le32(id + IDC_IORCSZ) >= 1,
 				"FAB-018", pos, "IOCCSZ >= 4, IORCSZ >= 1|IOCCSZ %u IORCSZ %u",
 				cw_le32(id + IDC_IOCCSZ), cw_le32(id + IDC_IORCSZ));
@@ -802,14 +806,23 @@ ntc_finish(struct ntc *k)
 					      d ? "host" : "controller");
 			}
 		}
-		/* Commands left without completion on a connection closed in order (FIN, no TermReq). */
-		if (c->ncmds && !c->term[0] && !c->term[1] && tc->dir[!host].fin_frame) {
+		/*
+		 * Commands left without completion on a connection closed in order (FIN, no TermReq).
+		 * Asynchronous Event Requests complete only when an event occurs: exempt.
+		 */
+		for (size_t j = 0; !c->term[0] && !c->term[1] && tc->dir[!host].fin_frame &&
+				   j < c->ncmds; j++) {
 			struct iop_conf_pos pos = {.frame = tc->dir[!host].fin_frame, .offset = -1,
 						   .conn = (int)i, .dir = "c2h", .seq = -1,
 						   .what = "FIN"};
 
-			iop_conf_fail(k->v, "FAB-026", &pos, "a completion for CID %u|none before close",
-				      c->cmds[0].cid);
+			if (c->qid == 0 && !c->cmds[j].fabrics && c->cmds[j].opc == ADMIN_AER) {
+				continue;
+			}
+			iop_conf_fail(k->v, "FAB-026", &pos,
+				      "a completion for CID %u (opcode %02xh)|none before close",
+				      c->cmds[j].cid, c->cmds[j].opc);
+			break;
 		}
 		while (c->ncmds) {
 			ntc_cmd_del(c, &c->cmds[0]);

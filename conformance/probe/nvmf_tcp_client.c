@@ -279,7 +279,18 @@ ntcli_cmd(struct ntcli *c, uint8_t *sqe, const void *icd, uint32_t icd_len, cons
 			cpl->sqid = cw_le16(p + 18);
 			cpl->cid = cw_le16(p + 20);
 			cpl->status = (uint16_t)(cw_le16(p + 22) >> 1);
-			return cpl->cid == cid ? 0 : -EPROTO;
+			if (cpl->cid != cid) {
+				for (unsigned int k = 0; k < c->nasync; k++) {
+					if (c->async_cid[k] == cpl->cid) {
+						c->async_cid[k] = c->async_cid[--c->nasync];
+						c->async_done++;
+						memset(cpl, 0, sizeof(*cpl));
+						goto next;
+					}
+				}
+				return -EPROTO;
+			}
+			return 0;
 		}
 		if (p[0] == CW_C2H_DATA && c->rxlen >= 24) {
 			uint32_t datao = cw_le32(p + 12), datal = cw_le32(p + 16), pdo = p[3];
@@ -321,7 +332,24 @@ ntcli_cmd(struct ntcli *c, uint8_t *sqe, const void *icd, uint32_t icd_len, cons
 			continue;
 		}
 		return -EPROTO; /* TermReq or anything unexpected: left in c->rx */
+next:;
 	}
+}
+
+int
+ntcli_cmd_async(struct ntcli *c, uint8_t *sqe)
+{
+	uint8_t h[CW_CMD_HLEN] = {CW_CMD};
+	uint16_t cid = c->force_cid >= 0 ? (uint16_t)c->force_cid : c->next_cid++;
+
+	c->force_cid = -1;
+	if (c->nasync >= sizeof(c->async_cid) / sizeof(c->async_cid[0])) {
+		return -ENOSPC;
+	}
+	cw_put16(sqe + SQE_CID, cid);
+	memcpy(h + 8, sqe, 64);
+	c->async_cid[c->nasync++] = cid;
+	return ntcli_send_pdu(c, h, CW_CMD_HLEN, NULL, 0, false, 0);
 }
 
 int

@@ -19,6 +19,9 @@ struct ntcli {
 	uint16_t next_cid;
 	int force_cid;         /* >= 0: ntcli_cmd uses this CID once (replay keeps recorded CIDs) */
 	int corrupt_next;      /* ntcli_cmd: corrupt the next command's digest (1 header, 2 data) */
+	uint16_t async_cid[8]; /* commands sent with ntcli_cmd_async, not yet completed */
+	unsigned int nasync;
+	unsigned int async_done; /* completions of async commands seen (and dropped) */
 };
 
 /* Result of waiting for a reaction. */
@@ -57,6 +60,11 @@ struct ntcli_cpl {
  */
 int ntcli_cmd(struct ntcli *c, uint8_t *sqe, const void *icd, uint32_t icd_len, const void *h2c,
 	      uint32_t h2c_len, void *c2h, uint32_t c2h_cap, struct ntcli_cpl *cpl);
+/**
+ * Send a command that completes later (Asynchronous Event Request): its completion, whenever it
+ * arrives during a later ntcli_cmd, is counted in c->async_done and skipped. \return 0 or -errno.
+ */
+int ntcli_cmd_async(struct ntcli *c, uint8_t *sqe);
 /** Fabrics Connect. \return as ntcli_cmd. */
 int ntcli_connect(struct ntcli *c, uint16_t qid, uint16_t sqsize, uint16_t cntlid,
 		  const char *subnqn, const char *hostnqn, uint16_t recfmt, struct ntcli_cpl *cpl);

@@ -55,6 +55,37 @@ tp_admin(struct iop_probe_ctx *ctx, struct ntcli *c, uint8_t dgst, uint16_t *cnt
 	return rc;
 }
 
+/* Enable the controller (CC.EN=1, wait for CSTS.RDY): admin commands other than Fabrics ones are
+ * only allowed on an enabled controller. \return 0 or negative errno, *mqes set. */
+static int
+tp_enable(struct ntcli *c, uint16_t *mqes)
+{
+	struct ntcli_cpl cpl;
+	int rc = ntcli_prop_get(c, 0, 8, &cpl);
+
+	if (rc || cpl.status) {
+		return rc ? rc : -EIO;
+	}
+	if (mqes) {
+		*mqes = (uint16_t)cpl.dw0;
+	}
+	rc = ntcli_prop_set(c, CC_OFST, 4, 1u | 6u << 16 | 4u << 20, &cpl);
+	if (rc || cpl.status) {
+		return rc ? rc : -EIO;
+	}
+	for (int i = 0; i < 100; i++) {
+		rc = ntcli_prop_get(c, CSTS_OFST, 4, &cpl);
+		if (rc || cpl.status) {
+			return rc ? rc : -EIO;
+		}
+		if (cpl.dw0 & 1) {
+			return 0;
+		}
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
 /* A well-behaved client still gets served: ICReq, Connect, Property Get CAP. */
 static void
 tp_survived(struct iop_probe_ctx *ctx, const char *after)
@@ -84,8 +115,8 @@ tp_survived(struct iop_probe_ctx *ctx, const char *after)
  * that FEI; then the connection must close (TCP-050).
  */
 static void
-tp_expect_term(struct iop_probe_ctx *ctx, struct ntcli *c, const char *rule, uint16_t fes,
-	       long fei, const char *what)
+tp_expect_term2(struct iop_probe_ctx *ctx, struct ntcli *c, const char *rule, uint16_t fes,
+		uint16_t fes_alt, long fei, const char *what)
 {
 	struct iop_conf_pos pos;
 	enum ntcli_event e = ntcli_recv(c);
@@ -105,13 +136,22 @@ tp_expect_term(struct iop_probe_ctx *ctx, struct ntcli *c, const char *rule, uin
 		uint32_t got_fei = cw_le32(c->rx + 10);
 
 		iop_conf_event(ctx->v, &pos, "%s: C2HTermReq FES %02xh FEI %u", what, got_fes, got_fei);
-		iop_conf_expect(ctx->v, (!fes || got_fes == fes) && (fei < 0 || got_fei == (uint32_t)fei),
-				rule, &pos, "FES %02xh%s%ld|FES %02xh FEI %u", fes, fei < 0 ? "" : " FEI ",
+		iop_conf_expect(ctx->v, (!fes || got_fes == fes || (fes_alt && got_fes == fes_alt)) &&
+					       (fei < 0 || got_fei == (uint32_t)fei),
+				rule, &pos, "FES %02xh%s%s%ld|FES %02xh FEI %u", fes,
+				fes_alt ? " (or the alternative)" : "", fei < 0 ? "" : " FEI ",
 				fei < 0 ? 0 : fei, got_fes, got_fei);
 	}
 	e = ntcli_recv(c);
 	iop_conf_expect(ctx->v, e == NTCLI_EOF, "TCP-050", &pos, "close after C2HTermReq|%s",
 			e == NTCLI_TIMEOUT ? "still open" : e == NTCLI_PDU ? "more PDUs" : "error");
+}
+
+static void
+tp_expect_term(struct iop_probe_ctx *ctx, struct ntcli *c, const char *rule, uint16_t fes,
+	       long fei, const char *what)
+{
+	tp_expect_term2(ctx, c, rule, fes, 0, fei, what);
 }
 
 static void
@@ -308,7 +348,8 @@ tp_admin_cmd_case(struct iop_probe_ctx *ctx, const char *what, const char *rule,
 	uint8_t sqe[64], buf[4096];
 	int rc;
 
-	if (connect ? tp_admin(ctx, &c, 0, NULL) : (tp_open(ctx, &c) || ntcli_icreq(&c, 0, 0, 0))) {
+	if (connect ? (tp_admin(ctx, &c, 0, NULL) || tp_enable(&c, NULL))
+		    : (tp_open(ctx, &c) || ntcli_icreq(&c, 0, 0, 0))) {
 		struct iop_conf_pos pos;
 
 		tp_posn(&pos, what);
@@ -349,7 +390,7 @@ tp_fabrics(struct iop_probe_ctx *ctx)
 	tp_admin_cmd_case(ctx, "Identify before Connect", "FAB-001", false, 0x06, 0xff,
 			  SC_CMD_SEQ_ERROR);
 	tp_admin_cmd_case(ctx, "admin opcode 3Eh", "FAB-014", true, 0x3e, 0xff, SC_INVALID_OPCODE);
-	tp_admin_cmd_case(ctx, "Identify with PSDT 00b", "FAB-012", true, 0x06, 0x00, SC_INVALID_FIELD);
+	tp_admin_cmd_case(ctx, "Identify with PSDT 00b", "FAB-028", true, 0x06, 0x00, SC_INVALID_FIELD);
 	tp_admin_cmd_case(ctx, "fused Identify", "FAB-027", true, 0x06, (1 << 6) | 1, SC_INVALID_FIELD);
 	if (!tp_admin(ctx, &c, 0, NULL)) {
 		rc = ntcli_prop_get(&c, 0x800, 4, &cpl);
@@ -371,11 +412,11 @@ tp_fabrics(struct iop_probe_ctx *ctx)
 /* ---- I/O queue probes ---- */
 
 static int
-tp_io_setup(struct iop_probe_ctx *ctx, struct tp_io *io)
+tp_io_setup_dgst(struct iop_probe_ctx *ctx, struct tp_io *io, uint8_t dgst)
 {
 	struct ntcli_cpl cpl;
 	uint8_t sqe[64], id[4096];
-	int rc, i;
+	int rc;
 
 	memset(io, 0, sizeof(*io));
 	io->admin.fd = io->io.fd = -1;
@@ -383,27 +424,9 @@ tp_io_setup(struct iop_probe_ctx *ctx, struct tp_io *io)
 	if (rc) {
 		return rc;
 	}
-	rc = ntcli_prop_get(&io->admin, 0, 8, &cpl);
-	if (rc || cpl.status) {
-		return rc ? rc : -EIO;
-	}
-	io->mqes = (uint16_t)cpl.dw0;
-	rc = ntcli_prop_set(&io->admin, CC_OFST, 4, 1u | 6u << 16 | 4u << 20, &cpl);
-	if (rc || cpl.status) {
-		return rc ? rc : -EIO;
-	}
-	for (i = 0; i < 100; i++) {
-		rc = ntcli_prop_get(&io->admin, CSTS_OFST, 4, &cpl);
-		if (rc || cpl.status) {
-			return rc ? rc : -EIO;
-		}
-		if (cpl.dw0 & 1) {
-			break;
-		}
-		usleep(10000);
-	}
-	if (!(cpl.dw0 & 1)) {
-		return -ETIMEDOUT;
+	rc = tp_enable(&io->admin, &io->mqes);
+	if (rc) {
+		return rc;
 	}
 	ntcli_sqe(sqe, 0x06, 1, 4096); /* Identify Namespace 1 */
 	sqe[40] = 0;
@@ -417,7 +440,7 @@ tp_io_setup(struct iop_probe_ctx *ctx, struct tp_io *io)
 		return -EPROTO;
 	}
 	rc = tp_open(ctx, &io->io);
-	rc = rc ? rc : ntcli_icreq(&io->io, 0, 0, 0);
+	rc = rc ? rc : ntcli_icreq(&io->io, 0, 0, dgst);
 	rc = rc ? rc : ntcli_connect(&io->io, 1, IOP_MIN(31, io->mqes), io->cntlid, ctx->subnqn,
 				     ntcli_hostnqn(), 0, &cpl);
 	if (rc || cpl.status) {
@@ -425,6 +448,12 @@ tp_io_setup(struct iop_probe_ctx *ctx, struct tp_io *io)
 	}
 	io->have_io = true;
 	return 0;
+}
+
+static int
+tp_io_setup(struct iop_probe_ctx *ctx, struct tp_io *io)
+{
+	return tp_io_setup_dgst(ctx, io, 0);
 }
 
 static void
@@ -482,8 +511,8 @@ tp_io(struct iop_probe_ctx *ctx)
 			tp_io_close(&io);
 			break;
 		}
-		blocks = k ? io.io.maxh2cdata / io.lba_size + 1 : 1;
-		if ((uint64_t)blocks * io.lba_size > (1u << 20)) {
+		blocks = 1;
+		if (k && (!io.io.maxh2cdata || io.io.maxh2cdata + 4u > (1u << 20))) {
 			tp_io_close(&io);
 			break;
 		}
@@ -494,14 +523,16 @@ tp_io(struct iop_probe_ctx *ctx)
 		if (ntcli_recv(&io.io) == NTCLI_PDU && io.io.rx[0] == CW_R2T) {
 			uint8_t d[24] = {CW_H2C_DATA, CW_F_LAST};
 			uint32_t r2to = cw_le32(io.io.rx + 12), r2tl = cw_le32(io.io.rx + 16);
-			uint32_t len = k ? IOP_MIN(blocks * io.lba_size, (1u << 20)) : io.lba_size;
+			/* k: one PDU longer than MAXH2CDATA (then also beyond R2TL: 04h accepted) */
+			uint32_t len = k ? io.io.maxh2cdata + 4u : io.lba_size;
 
 			cw_put16(d + 8, 7);
 			cw_put16(d + 10, cw_le16(io.io.rx + 10));
 			cw_put32(d + 12, k ? r2to : r2to + r2tl);
 			cw_put32(d + 16, len);
 			ntcli_send_pdu(&io.io, d, 24, buf, len, false, 0);
-			tp_expect_term(ctx, &io.io, k ? "TCP-035" : "TCP-034", k ? 0x05 : 0x04, -1, what);
+			tp_expect_term2(ctx, &io.io, k ? "TCP-035" : "TCP-034", k ? 0x05 : 0x04,
+					k && r2tl <= io.io.maxh2cdata ? 0x04 : 0, -1, what);
 		} else {
 			tp_posn(&pos, what);
 			iop_conf_event(ctx->v, &pos, "%s: no R2T for a write, probe skipped", what);
@@ -509,10 +540,70 @@ tp_io(struct iop_probe_ctx *ctx)
 		tp_io_close(&io);
 		tp_survived(ctx, what);
 	}
-	/* I/O queue larger than CAP.MQES. */
+	/* H2CData with a wrong data digest: the write must not complete with success. */
+	if (!tp_io_setup_dgst(ctx, &io, 2) && (io.io.dgst & 2)) {
+		uint8_t h[CW_CMD_HLEN] = {CW_CMD};
+		const char *what = "H2CData with a bad data digest";
+
+		tp_posn(&pos, what);
+		ntcli_sqe(h + 8, 0x01, 1, io.lba_size);
+		cw_put16(h + 8 + SQE_CID, 8);
+		ntcli_send_pdu(&io.io, h, CW_CMD_HLEN, NULL, 0, false, 0);
+		if (ntcli_recv(&io.io) == NTCLI_PDU && io.io.rx[0] == CW_R2T) {
+			uint8_t d[24] = {CW_H2C_DATA, CW_F_LAST};
+			enum ntcli_event e;
+
+			cw_put16(d + 8, 8);
+			cw_put16(d + 10, cw_le16(io.io.rx + 10));
+			cw_put32(d + 12, cw_le32(io.io.rx + 12));
+			cw_put32(d + 16, io.lba_size);
+			ntcli_send_pdu(&io.io, d, 24, buf, io.lba_size, false, 2);
+			e = ntcli_recv(&io.io);
+			if (e == NTCLI_PDU && io.io.rx[0] == CW_RESP) {
+				uint16_t st = (uint16_t)(cw_le16(io.io.rx + 22) >> 1);
+
+				iop_conf_event(ctx->v, &pos, "%s: completion SCT %xh SC %02xh", what,
+					       NTCLI_SCT(st), NTCLI_SC(st));
+				iop_conf_expect(ctx->v, st != 0, "TCP-023", &pos,
+						"error status or TermReq|success");
+			} else {
+				iop_conf_event(ctx->v, &pos, "%s: %s", what,
+					       e == NTCLI_PDU && io.io.rx[0] == CW_C2H_TERM ?
+						       "C2HTermReq" : e == NTCLI_EOF ? "connection closed" :
+						       "no reaction");
+				iop_conf_expect(ctx->v, e == NTCLI_EOF ||
+							      (e == NTCLI_PDU && io.io.rx[0] == CW_C2H_TERM),
+						"TCP-023", &pos, "error status or TermReq|%s",
+						e == NTCLI_TIMEOUT ? "no reaction" : "unexpected PDU");
+			}
+		} else {
+			iop_conf_event(ctx->v, &pos, "%s: no R2T for a write, probe skipped", what);
+		}
+		tp_io_close(&io);
+		tp_survived(ctx, what);
+	} else {
+		tp_io_close(&io);
+	}
+	/* I/O queue larger than CAP.MQES, and a QID beyond any queue the controller offers. */
 	if (!tp_io_setup(ctx, &io) && io.mqes < 0xffff) {
 		struct ntcli c;
 
+		if (!tp_open(ctx, &c) && !ntcli_icreq(&c, 0, 0, 0)) {
+			rc = ntcli_connect(&c, 0xfffe, 31, io.cntlid, ctx->subnqn, ntcli_hostnqn(), 0,
+					   &cpl);
+			tp_posn(&pos, "I/O Connect QID FFFEh");
+			if (rc) {
+				iop_conf_fail(ctx->v, "FAB-007", &pos, "SC 82h|%s", strerror(-rc));
+			} else {
+				iop_conf_event(ctx->v, &pos, "I/O Connect QID FFFEh: SCT %xh SC %02xh DW0 0x%08x",
+					       NTCLI_SCT(cpl.status), NTCLI_SC(cpl.status), cpl.dw0);
+				iop_conf_expect(ctx->v, NTCLI_SCT(cpl.status) == 1 &&
+							      NTCLI_SC(cpl.status) == SC_CONNECT_INVALID_PARAM,
+						"FAB-007", &pos, "SCT 1h SC 82h|SCT %xh SC %02xh",
+						NTCLI_SCT(cpl.status), NTCLI_SC(cpl.status));
+			}
+		}
+		ntcli_close(&c);
 		if (!tp_open(ctx, &c) && !ntcli_icreq(&c, 0, 0, 0)) {
 			rc = ntcli_connect(&c, 2, (uint16_t)(io.mqes + 1), io.cntlid, ctx->subnqn,
 					   ntcli_hostnqn(), 0, &cpl);

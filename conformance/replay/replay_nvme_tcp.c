@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "conformance/nvme_wire_internal.h"
 #include "conformance/probe/nvmf_tcp_client.h"
 #include "conformance/replay/replay.h"
@@ -17,7 +18,8 @@
  * ICResp CPDA/MAXH2CDATA and the digests the controller accepts, the controller ID (Connect DW0,
  * substituted into later I/O queue Connects), SQHD, DW0/DW1 of admin and property commands
  * (capabilities, identify contents, serial numbers), whether a read completes by C2HData SUCCESS
- * or by CapsuleResp, and how writes are split into R2Ts. Compared: TermReq presence and FES,
+ * or by CapsuleResp, how writes are split into R2Ts, and how long the controller takes to become
+ * ready (a recorded CSTS read showing RDY=1 is repeated until the live controller is ready). Compared: TermReq presence and FES,
  * completion status (SCT/SC), bytes returned by C2HData, and the data of NVM Read commands.
  */
 
@@ -28,7 +30,30 @@ struct rp {
 	uint16_t rec_cntlid, live_cntlid;
 	bool have_cntlid;
 	bool *io_conn;            /* connection i carries an I/O queue (Connect QID > 0) */
+	uint64_t *live_cap;       /* CAP read on connection i (0 = not read) */
+	struct rp_range {
+		uint32_t nsid;
+		uint64_t slba, nlb;
+	} written[256];           /* LBA ranges this replay wrote: reads inside them are compared */
+	unsigned int nwritten;
 };
+
+static bool
+rp_written(const struct rp *r, uint32_t nsid, uint64_t slba, uint64_t nlb)
+{
+	for (uint64_t lba = slba; lba < slba + nlb; lba++) {
+		bool in = false;
+
+		for (unsigned int i = 0; i < r->nwritten && !in; i++) {
+			in = r->written[i].nsid == nsid && lba >= r->written[i].slba &&
+			     lba < r->written[i].slba + r->written[i].nlb;
+		}
+		if (!in) {
+			return false;
+		}
+	}
+	return nlb > 0;
+}
 
 /* Index of the first c2h PDU of conn after PDU index i that completes cid (or a TermReq). */
 static size_t
@@ -96,7 +121,8 @@ rp_command(struct rp *r, struct ntcli *c, size_t i)
 	if (icd && sqe[0] == NVMF_OPC && sqe[4] == FCT_CONNECT && icd_len >= CONNECT_DATA_LEN) {
 		uint16_t qid = cw_le16(sqe + 42);
 
-		if (r->subnqn && *r->subnqn) {
+		if (r->subnqn && *r->subnqn &&
+		    strcmp((const char *)icd + CONNECT_DATA_SUBNQN, DISCOVERY_NQN)) {
 			memset(icd + CONNECT_DATA_SUBNQN, 0, 256);
 			snprintf((char *)icd + CONNECT_DATA_SUBNQN, 256, "%.255s", r->subnqn);
 		}
@@ -143,11 +169,46 @@ rp_command(struct rp *r, struct ntcli *c, size_t i)
 			}
 		}
 	}
+	/*
+	 * A host derives CC.CSS from CAP.CSS: the recorded "all I/O command sets" (110b) becomes NVM
+	 * (000b) when the live controller does not report I/O command set support (CAP bit 43).
+	 */
+	if (sqe[0] == NVMF_OPC && sqe[4] == FCT_PROP_SET && cw_le32(sqe + 44) == 0x14 &&
+	    r->live_cap[p->conn] && ((cw_le32(sqe + 48) >> 4) & 7) == 6 &&
+	    !(r->live_cap[p->conn] & (1ull << 43))) {
+		cw_put32(sqe + 48, cw_le32(sqe + 48) & ~(7u << 4));
+	}
+	if (!r->io_conn[p->conn] && sqe[0] == ADMIN_AER) {
+		/* completes when an event occurs (or at reset): sent, never waited for */
+		c->force_cid = cid;
+		rc = ntcli_cmd_async(c, sqe);
+		iop_replay_add(r->rep, p->frame_last, what, rc == 0, "sent (completes asynchronously)",
+			       rc ? strerror(-rc) : "sent");
+		free(icd);
+		return rc == 0;
+	}
 	c->force_cid = cid;
 	if (hd && p->avail >= 72 + hd && iop_conf_crc32c(p->p, 72) != cw_le32(p->p + 72)) {
 		c->corrupt_next = 1; /* the recording carried a bad header digest: send one too */
 	}
 	rc = ntcli_cmd(c, sqe, icd, icd_len, h2c, h2c ? sgl : 0, c2h, c2h ? sgl : 0, &cpl);
+	/*
+	 * The recorded host polled CSTS until RDY: when the recording shows RDY=1 but the live
+	 * controller is not ready yet, poll the same way (timing may vary, the state may not).
+	 */
+	if (!rc && !cpl.status && sqe[0] == NVMF_OPC && sqe[4] == FCT_PROP_GET &&
+	    cw_le32(sqe + 44) == 0x1c && done != SIZE_MAX && s->pdus[done].p[0] == CW_RESP &&
+	    (cw_le32(s->pdus[done].p + 8) & 1)) {
+		for (int n = 0; !rc && !cpl.status && !(cpl.dw0 & 1) && n < 200; n++) {
+			usleep(10000);
+			c->force_cid = cid;
+			rc = ntcli_cmd(c, sqe, NULL, 0, NULL, 0, NULL, 0, &cpl);
+		}
+	}
+	if (!rc && !cpl.status && sqe[0] == NVMF_OPC && sqe[4] == FCT_PROP_GET &&
+	    cw_le32(sqe + 44) == 0) {
+		r->live_cap[p->conn] = cpl.dw0 | (uint64_t)cpl.dw1 << 32;
+	}
 	if (done == SIZE_MAX) {
 		iop_replay_add(r->rep, p->frame_last, what, rc == 0 || rc == -ETIMEDOUT,
 			       "no recorded completion", rc ? strerror(-rc) : "completed");
@@ -189,10 +250,21 @@ rp_command(struct rp *r, struct ntcli *c, size_t i)
 			bool data_same = true;
 
 			if (c2h && rec_c2h_bytes) {
-				/* contents only for NVM Reads on I/O queues (admin data varies) */
+				/*
+				 * Contents only for NVM Reads on I/O queues of blocks this replay wrote
+				 * (admin data and never-written blocks depend on the device).
+				 */
 				data_same = cpl.c2h_bytes == rec_c2h_bytes &&
 					    (sqe[0] != 0x02 || !r->io_conn[p->conn] ||
+					     !rp_written(r, cw_le32(sqe + SQE_NSID), cw_le64(sqe + 40),
+							 (uint64_t)cw_le16(sqe + 48) + 1) ||
 					     !memcmp(c2h, rec_c2h, IOP_MIN(sgl, rec_c2h_bytes)));
+			}
+			if (same && sqe[0] == 0x01 && r->io_conn[p->conn] &&
+			    r->nwritten < IOP_ARRAY_SIZE(r->written)) {
+				r->written[r->nwritten++] = (struct rp_range){
+					cw_le32(sqe + SQE_NSID), cw_le64(sqe + 40),
+					(uint64_t)cw_le16(sqe + 48) + 1};
 			}
 			snprintf(act, sizeof(act), "SCT %xh SC %02xh%s%s", NTCLI_SCT(cpl.status),
 				 NTCLI_SC(cpl.status), cpl.c2h_bytes ? ", data" : "",
@@ -215,6 +287,7 @@ iop_replay_nvme_tcp(const char *trace, const struct iop_uri *uri, int timeout_ms
 	struct iop_ntcp_session s;
 	struct ntcli *live;
 	bool *dead, *io_conn = NULL;
+	uint64_t *live_cap = NULL;
 	char err[256];
 	int rc;
 
@@ -231,7 +304,8 @@ iop_replay_nvme_tcp(const char *trace, const struct iop_uri *uri, int timeout_ms
 	live = calloc(s.nconns ? s.nconns : 1, sizeof(*live));
 	dead = calloc(s.nconns ? s.nconns : 1, sizeof(*dead));
 	io_conn = calloc(s.nconns ? s.nconns : 1, sizeof(*io_conn));
-	if (!live || !dead || !io_conn) {
+	live_cap = calloc(s.nconns ? s.nconns : 1, sizeof(*live_cap));
+	if (!live || !dead || !io_conn || !live_cap) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -239,7 +313,8 @@ iop_replay_nvme_tcp(const char *trace, const struct iop_uri *uri, int timeout_ms
 		live[k].fd = -1;
 	}
 	{
-		struct rp r = {.s = &s, .rep = rep, .subnqn = uri->path, .io_conn = io_conn};
+		struct rp r = {.s = &s, .rep = rep, .subnqn = uri->path, .io_conn = io_conn,
+				.live_cap = live_cap};
 
 		for (size_t i = 0; i < s.npdus; i++) {
 			const struct iop_ntcp_pdu *p = &s.pdus[i];
@@ -295,6 +370,7 @@ out:
 	free(live);
 	free(dead);
 	free(io_conn);
+	free(live_cap);
 	iop_ntcp_session_free(&s);
 	iop_pcap_tcp_free(&t);
 	return rc;

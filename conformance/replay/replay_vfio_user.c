@@ -226,7 +226,9 @@ iop_replay_vfio_user(const char *trace, const struct iop_uri *uri, int timeout_m
 			rc = -ENOMEM;
 			break;
 		}
-		memcpy(payload, m->payload, m->paylen);
+		if (m->paylen) {
+			memcpy(payload, m->payload, m->paylen);
+		}
 		nfds = rv_fds(v, m, payload, fds);
 		own = cw_le16(m->hdr + 2) == VU_DMA_MAP ? 0 : nfds; /* DMA memfds stay open */
 		rc = vucli_send(&v->c, id, cw_le16(m->hdr + 2), cw_le32(m->hdr + 8), payload,

@@ -49,7 +49,7 @@ static const struct iop_rule nvme_tcp_rules[] = {
 	{"TCP-021", S, "Data Digest", M, P, "DDGST equals CRC32C of the PDU data (padding excluded)"},
 	{"TCP-022", S, "Header Digest / Fatal Errors", M, B,
 	 "A receiver that detects a header digest error sends a TermReq with FES 03h and closes"},
-	{"TCP-023", S, "Data Digest / Transport Errors", M, P,
+	{"TCP-023", S, "Data Digest / Transport Errors", M, B,
 	 "A command whose H2C data failed its data digest is not completed with success"},
 	{"TCP-024", S, "H2CTermReq / C2HTermReq", M, P,
 	 "TermReq has HLEN=24, no digests, and PLEN at most 152 (24 + up to 128 bytes of header)"},

@@ -72,6 +72,53 @@ jl_int(json_object *o, const char *key, int64_t *out)
 	return true;
 }
 
+static void
+jl_put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++) {
+		p[i] = (uint8_t)(v >> (8 * i));
+	}
+}
+
+/*
+ * Records without header_hex (the vhost-user target's --trace: "request", "flags", "size"; or
+ * vfio-user fields "msg_id", "cmd", "msg_size", "flags", "error_no") get their header rebuilt
+ * from the fields. \return 0 or -EINVAL.
+ */
+static int
+jl_synth_header(json_object *o, struct iop_jmsg *m)
+{
+	int64_t a, b, c, d, e;
+
+	if (jl_int(o, "request", &a) && jl_int(o, "flags", &b) && jl_int(o, "size", &c)) {
+		m->hdr = calloc(1, 12);
+		if (!m->hdr) {
+			return -ENOMEM;
+		}
+		jl_put32(m->hdr, (uint32_t)a);
+		jl_put32(m->hdr + 4, (uint32_t)b);
+		jl_put32(m->hdr + 8, (uint32_t)c);
+		m->hdrlen = 12;
+		return 0;
+	}
+	if (jl_int(o, "msg_id", &a) && jl_int(o, "cmd", &b) && jl_int(o, "msg_size", &c) &&
+	    jl_int(o, "flags", &d)) {
+		e = 0;
+		jl_int(o, "error_no", &e);
+		m->hdr = calloc(1, 16);
+		if (!m->hdr) {
+			return -ENOMEM;
+		}
+		jl_put32(m->hdr, (uint32_t)(a & 0xffff) | (uint32_t)(b & 0xffff) << 16);
+		jl_put32(m->hdr + 4, (uint32_t)c);
+		jl_put32(m->hdr + 8, (uint32_t)d);
+		jl_put32(m->hdr + 12, (uint32_t)e);
+		m->hdrlen = 16;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static int
 jl_record(struct iop_jtrace *t, json_object *o, uint64_t line, char *err, size_t errlen)
 {
@@ -103,15 +150,20 @@ jl_record(struct iop_jtrace *t, json_object *o, uint64_t line, char *err, size_t
 		return 0;
 	}
 	s = jl_str(o, "dir");
-	if (!s || (strcmp(s, "c2s") && strcmp(s, "s2c"))) {
-		snprintf(err, errlen, "line %llu: \"dir\" must be \"c2s\" or \"s2c\"",
+	if (!s || (strcmp(s, "c2s") && strcmp(s, "s2c") && strcmp(s, "f2b") && strcmp(s, "b2f"))) {
+		snprintf(err, errlen, "line %llu: \"dir\" must be \"c2s\"/\"f2b\" or \"s2c\"/\"b2f\"",
 			 (unsigned long long)line);
 		return -EINVAL;
 	}
-	m->dir = !strcmp(s, "s2c") ? IOP_J_S2C : IOP_J_C2S;
+	m->dir = !strcmp(s, "s2c") || !strcmp(s, "b2f") ? IOP_J_S2C : IOP_J_C2S;
 	s = jl_str(o, "header_hex");
-	if (!s || iop_hex_decode(s, &m->hdr, &m->hdrlen)) {
-		snprintf(err, errlen, "line %llu: missing or bad \"header_hex\"",
+	if (s) {
+		if (iop_hex_decode(s, &m->hdr, &m->hdrlen)) {
+			snprintf(err, errlen, "line %llu: bad \"header_hex\"", (unsigned long long)line);
+			return -EINVAL;
+		}
+	} else if (jl_synth_header(o, m)) {
+		snprintf(err, errlen, "line %llu: no \"header_hex\" and no header fields",
 			 (unsigned long long)line);
 		return -EINVAL;
 	}

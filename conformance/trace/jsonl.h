@@ -9,9 +9,11 @@
 
 /*
  * Format (shared/traces/vfio-user/README.md): one JSON object per line. Message records have
- * "dir" ("c2s" client/front-end -> server/back-end, "s2c" the other way), "header_hex" (the raw
- * header: 16 bytes for vfio-user, 12 for vhost-user), "payload_hex", "nfds" and optionally "seq",
- * "conn", "t". Other records carry "event" (connect/eof/close/error). The protocol comes from an
+ * "dir" ("c2s" or "f2b": client/front-end -> server/back-end, "s2c" or "b2f": the other way),
+ * "header_hex" (the raw header: 16 bytes for vfio-user, 12 for vhost-user), "payload_hex",
+ * "nfds" and optionally "seq", "conn", "t". Without header_hex the header is rebuilt from
+ * "request"/"flags"/"size" (vhost-user) or "msg_id"/"cmd"/"msg_size"/"flags"/"error_no"
+ * (vfio-user). Other records carry "event" (connect/eof/close/error). The protocol comes from an
  * optional "proto" member ("vfio-user"/"vhost-user") or else from the header length. The raw
  * bytes are authoritative: decoded/cmd_name members are ignored.
  */

@@ -13,9 +13,11 @@ struct iop_cpu_sample {
 	uint64_t wall_ns;       /* iop_now_ns() when sampled */
 };
 
-/** Calling thread (getrusage RUSAGE_THREAD). \return 0 or negative errno. */
+/** Calling thread: total from CLOCK_THREAD_CPUTIME_ID (exact), split usr/sys in the proportion
+ * of getrusage(RUSAGE_THREAD). \return 0 or negative errno. */
 int iop_cpu_thread(struct iop_cpu_sample *s);
-/** This process, every thread (getrusage RUSAGE_SELF). \return 0 or negative errno. */
+/** This process, every thread: CLOCK_PROCESS_CPUTIME_ID split like getrusage(RUSAGE_SELF).
+ * \return 0 or negative errno. */
 int iop_cpu_self(struct iop_cpu_sample *s);
 /**
  * Another process, every thread, from /proc/PID/stat utime+stime (clock ticks, 10 ms at

@@ -61,6 +61,20 @@ int iop_engine_run(const struct iop_job *job, const struct iop_initiator_cfg *ic
 		   const struct iop_engine_ext *ext, struct iop_result *out);
 
 /**
+ * Run several jobs at the same time (fio's default for the sections of a job file; `stonewall`
+ * starts a new group) on one endpoint: one initiator open with a queue per thread of every job
+ * (queue indexes unique across the group), all threads start together, each job has its own
+ * ramp, runtime and limits, and its own result in outs[j] (each iop_result_init'ed here).
+ * CPU: with one job, cpu_ini is the whole process; with several, each job's cpu_ini is its own
+ * threads' CPU (as fio reports per job); the target's CPU is the same in every result.
+ * \return as iop_engine_run; a job that does not fit the endpoint fails the whole group
+ * (-EINVAL, message naming the job in every result).
+ */
+int iop_engine_run_group(const struct iop_job *jobs, unsigned int njobs,
+			 const struct iop_initiator_cfg *icfg, const struct iop_engine_ext *ext,
+			 struct iop_result *const *outs);
+
+/**
  * Print a human summary of r (fio-like: IOPS, BW, latency mean/p50/p99/p99.9, CPU, errors) to
  * f (a FILE *).
  */

@@ -18,8 +18,9 @@
  * fio compatibility: iop_job_set() accepts fio option names; options that do not change what
  * iopath measures (ioengine, direct, filename, group_reporting, ...) are accepted with a notice,
  * anything else unknown is rejected with a message naming it. Job files are fio INI: [global]
- * sets defaults for the sections after it, each other section is one job. Sections run one after
- * the other (fio runs them concurrently unless stonewall is given: documented difference).
+ * sets defaults for the sections after it, each other section is one job. As in fio, the jobs of
+ * a file run concurrently, and a job with stonewall (wait_for_previous) waits for the ones
+ * before it and starts a new group (iop_engine_run_group runs one group).
  */
 
 #include <stdbool.h>
@@ -55,6 +56,8 @@ struct iop_job {
 	bool verify;            /* header + CRC32C in written blocks, checked on read */
 	char *cpus;             /* pin thread i to the i-th cpu of this list (mod its length) */
 	uint64_t seed;          /* PRNG seed for offsets and the mix; 0 = fixed default */
+	bool stonewall;         /* job file: wait for the jobs before this one (new group) */
+	char *verify_state;     /* verify: file recording every acknowledged write (see engine.md) */
 };
 
 /** The option rows (name, alias, type, offset into struct iop_job, default, range, help). */

@@ -12,7 +12,8 @@
 /* Controllers                                                                                */
 
 int
-nvme_ctrlr_alloc(struct iop_nvme_subsys *ss, bool pcie, struct iop_nvme_ctrlr **out)
+nvme_ctrlr_alloc(struct iop_nvme_subsys *ss, bool pcie, const char *hostnqn,
+		 const uint8_t hostid[16], struct iop_nvme_ctrlr **out)
 {
 	struct iop_nvme_tgt *tgt = ss->tgt;
 	const struct iop_nvme_tgt_opts *o = &tgt->opts;
@@ -22,6 +23,35 @@ nvme_ctrlr_alloc(struct iop_nvme_subsys *ss, bool pcie, struct iop_nvme_ctrlr **
 	if (!c) {
 		return -ENOMEM;
 	}
+	/* Fully initialise before publishing on ss->ctrlrs: I/O Connects on other threads look
+	 * controllers up (hostnqn, lock) as soon as they are listed. */
+	pthread_mutex_init(&c->lock, NULL);
+	c->tgt = tgt;
+	c->ss = ss;
+	c->pcie = pcie;
+	c->discovery = ss->discovery;
+	if (hostnqn) {
+		snprintf(c->hostnqn, sizeof(c->hostnqn), "%s", hostnqn);
+	}
+	if (hostid) {
+		memcpy(c->hostid, hostid, sizeof(c->hostid));
+	}
+	c->cap = (uint64_t)(o->max_queue_depth - 1) | IOP_NVME_CAP_CQR |
+		 (2ull << IOP_NVME_CAP_TO_SHIFT) | /* 1 s */
+		 (c->discovery ? IOP_NVME_CAP_CSS_NOIO | IOP_NVME_CAP_CSS_NVM : IOP_NVME_CAP_CSS_NVM);
+	/* MPSMIN = MPSMAX = 0: 4 KiB pages; DSTRD 0 */
+	c->vs = IOP_NVME_VS_1_4;
+	c->max_io_queues = c->discovery ? 0 : o->max_io_queues;
+	c->create_ns = iop_now_ns();
+	for (uint32_t i = 0; i < IOP_NVME_MAX_NS; i++) {
+		struct iop_nvme_ns *ns = nvme_ns_get(ss, i + 1);
+
+		if (ns && ns->be->info.volatile_cache) {
+			c->vwc_present = true;
+			c->wce = true;
+		}
+	}
+
 	pthread_mutex_lock(&tgt->lock);
 	/* Dynamic controller model: the next free ID in 1..FFEFh, wrapping. */
 	for (unsigned int tries = 0; tries < IOP_NVMF_CNTLID_MAX && !id; tries++) {
@@ -41,35 +71,15 @@ nvme_ctrlr_alloc(struct iop_nvme_subsys *ss, bool pcie, struct iop_nvme_ctrlr **
 	}
 	if (!id) {
 		pthread_mutex_unlock(&tgt->lock);
+		pthread_mutex_destroy(&c->lock);
 		free(c);
 		return -ENOSPC;
 	}
 	c->cntlid = id;
-	c->tgt = tgt;
-	c->ss = ss;
-	c->pcie = pcie;
-	c->discovery = ss->discovery;
 	c->next = ss->ctrlrs;
 	ss->ctrlrs = c;
 	ss->nctrlrs++;
 	pthread_mutex_unlock(&tgt->lock);
-
-	pthread_mutex_init(&c->lock, NULL);
-	c->cap = (uint64_t)(o->max_queue_depth - 1) | IOP_NVME_CAP_CQR |
-		 (2ull << IOP_NVME_CAP_TO_SHIFT) | /* 1 s */
-		 (c->discovery ? IOP_NVME_CAP_CSS_NOIO | IOP_NVME_CAP_CSS_NVM : IOP_NVME_CAP_CSS_NVM);
-	/* MPSMIN = MPSMAX = 0: 4 KiB pages; DSTRD 0 */
-	c->vs = IOP_NVME_VS_1_4;
-	c->max_io_queues = c->discovery ? 0 : o->max_io_queues;
-	c->create_ns = iop_now_ns();
-	for (uint32_t i = 0; i < IOP_NVME_MAX_NS; i++) {
-		struct iop_nvme_ns *ns = nvme_ns_get(ss, i + 1);
-
-		if (ns && ns->be->info.volatile_cache) {
-			c->vwc_present = true;
-			c->wce = true;
-		}
-	}
 	*out = c;
 	return 0;
 }
@@ -289,7 +299,7 @@ ctrlr_cc_valid(const struct iop_nvme_ctrlr *c, uint32_t cc)
 	return IOP_NVME_CC_IOSQES(cc) == 6 && IOP_NVME_CC_IOCQES(cc) == 4;
 }
 
-/* Controller reset (CC.EN 1 -> 0 or NSSR): queues go away, features return to defaults. */
+/* Controller reset (CC.EN 1 -> 0): queues go away, features return to defaults. */
 static void
 ctrlr_reset(struct iop_nvme_ctrlr *c)
 {
@@ -302,6 +312,8 @@ ctrlr_reset(struct iop_nvme_ctrlr *c)
 	}
 	nvme_aer_abort_all(c);
 	c->nq_set = false;
+	c->kato_expired = false;
+	c->kato_ms = c->pcie ? 0 : c->kato_ms;
 	c->aec = 0;
 	c->events_masked = 0;
 	c->wce = c->vwc_present;
@@ -373,12 +385,6 @@ nvme_ctrlr_prop_get(struct iop_nvme_ctrlr *c, uint32_t ofst, unsigned int size, 
 		}
 		*val = nvme_csts(c);
 		return 0;
-	case IOP_NVME_REG_NSSR:
-		if (size != 4) {
-			break;
-		}
-		*val = 0;
-		return 0;
 	default:
 		break;
 	}
@@ -392,14 +398,8 @@ nvme_ctrlr_prop_set(struct iop_nvme_ctrlr *c, uint32_t ofst, unsigned int size, 
 		ctrlr_write_cc(c, (uint32_t)val);
 		return 0;
 	}
-	if (size == 4 && ofst == IOP_NVME_REG_NSSR) {
-		if ((uint32_t)val == IOP_NVME_NSSR_MAGIC) {
-			__atomic_store_n(&c->cc, 0, __ATOMIC_RELEASE);
-			ctrlr_reset(c);
-			ctrlr_set_csts(c, IOP_NVME_CSTS_NSSRO);
-		}
-		return 0;
-	}
+	/* NSSR is not offered (CAP.NSSRS = 0): a subsystem reset would have to reset every
+	 * controller of the subsystem. Setting it is refused like any undefined property. */
 	return IOP_NVME_STATUS(IOP_NVME_SCT_GENERIC, IOP_NVME_SC_INVALID_FIELD) | IOP_NVME_STATUS_DNR;
 }
 
@@ -493,9 +493,6 @@ iop_nvme_ctrlr_reg_write(struct iop_nvme_ctrlr *c, uint32_t off, const void *buf
 	case IOP_NVME_REG_CC:
 		ctrlr_write_cc(c, d);
 		break;
-	case IOP_NVME_REG_NSSR:
-		nvme_ctrlr_prop_set(c, IOP_NVME_REG_NSSR, 4, d);
-		break;
 	case IOP_NVME_REG_AQA:
 		if (!enabled) {
 			c->aqa = d & 0x0fff0fff;
@@ -516,7 +513,7 @@ iop_nvme_ctrlr_reg_write(struct iop_nvme_ctrlr *c, uint32_t off, const void *buf
 		}
 		break;
 	default:
-		/* CAP, VS, CSTS and reserved/unimplemented registers: writes are ignored. */
+		/* CAP, VS, CSTS, NSSR (CAP.NSSRS = 0) and reserved registers: writes are ignored. */
 		break;
 	}
 	return 0;
@@ -532,7 +529,7 @@ iop_nvme_ctrlr_create_pcie(struct iop_nvme_subsys *ss, const struct iop_nvme_pci
 	if (ss->discovery) {
 		return -EINVAL;
 	}
-	rc = nvme_ctrlr_alloc(ss, true, &c);
+	rc = nvme_ctrlr_alloc(ss, true, NULL, NULL, &c);
 	if (rc) {
 		return rc;
 	}
@@ -569,6 +566,10 @@ nvme_ctrlr_check_kato(struct iop_nvme_ctrlr *c, uint64_t now_ns)
 	IOP_NOTICE("nvme: keep-alive timeout (%u ms) on controller %u of %s (host %s)\n",
 		   c->kato_ms, c->cntlid, c->ss->nqn, c->hostnqn);
 	c->kato_expired = true;
+	if (c->pcie) {
+		/* No association to end on PCIe: report a controller fatal status instead. */
+		ctrlr_set_csts(c, nvme_csts(c) | IOP_NVME_CSTS_CFS);
+	}
 	nvme_ctrlr_disconnect_all(c, true, -ETIMEDOUT);
 	return true;
 }
@@ -895,8 +896,15 @@ req_prepare_fabrics(struct iop_nvme_req *req)
 	uint32_t len;
 
 	if (cmd->opc == IOP_NVME_OPC_FABRIC) {
+		/* Byte 1 of a fabrics command is reserved (F 2.1): no PSDT/FUSE checks. */
 		xfer = ((const struct iop_nvmf_cmd *)cmd)->fctype & 3;
 	} else {
+		/* Capsules carry SGLs: PSDT must be 01b (F 2.1, as Linux nvmet also enforces), and
+		 * fused operations are not supported (FUSES = 0). */
+		if (iop_nvme_cmd_psdt(cmd) != IOP_NVME_PSDT_SGL_MPTR_CONTIG ||
+		    (cmd->flags & IOP_NVME_FUSE_MASK)) {
+			return ST(GENERIC, INVALID_FIELD);
+		}
 		xfer = cmd->opc & 3;
 	}
 	if (xfer == IOP_NVME_XFER_NONE) {
@@ -904,11 +912,6 @@ req_prepare_fabrics(struct iop_nvme_req *req)
 	}
 	if (xfer == IOP_NVME_XFER_BIDIR) {
 		return ST(GENERIC, INVALID_OPCODE);
-	}
-	if (iop_nvme_cmd_psdt(cmd) == IOP_NVME_PSDT_PRP) {
-		/* Fabrics data pointers are SGLs (F 2.3); a PRP-flagged command has no data it
-		 * could move, so it runs with none (and fails if it needs some). */
-		return 0;
 	}
 	switch (iop_nvme_sgl_type(sgl)) {
 	case IOP_NVME_SGL_TYPE_DATA_BLOCK:
@@ -952,6 +955,9 @@ req_prepare_pcie(struct iop_nvme_req *req)
 
 	if (!c) {
 		return ST(GENERIC, COMMAND_SEQUENCE_ERROR);
+	}
+	if (cmd->flags & IOP_NVME_FUSE_MASK) {
+		return ST(GENERIC, INVALID_FIELD);   /* fused operations unsupported (FUSES = 0) */
 	}
 	st = qp->qid == 0 ? nvme_admin_xfer_len(c, cmd, &len) : nvme_io_xfer_len(c, cmd, &len);
 	if (st || len == 0) {
@@ -1028,10 +1034,12 @@ nvme_req_complete(struct iop_nvme_req *req, uint16_t status)
 {
 	struct iop_nvme_qpair *qp = req->qpair;
 
-	if (status && !status_retryable(status)) {
-		status |= IOP_NVME_STATUS_DNR;
-	} else if (status_retryable(status)) {
-		status &= ~IOP_NVME_STATUS_DNR;
+	if (iop_unlikely(status)) {
+		if (status_retryable(status)) {
+			status &= ~IOP_NVME_STATUS_DNR;
+		} else {
+			status |= IOP_NVME_STATUS_DNR;
+		}
 	}
 	req->cpl.status = (uint16_t)(status << 1);
 	req->cpl.cid = req->cmd.cid;
@@ -1039,8 +1047,14 @@ nvme_req_complete(struct iop_nvme_req *req, uint16_t status)
 		req->cpl.sqid = qp->qid < 0 ? 0 : (uint16_t)qp->qid;
 		req->cpl.sqhd = qp->sqfc_disabled ? 0xffff : qp->sqhd;
 	}
-	if (status && qp->ctrlr && req->priv.state != NVME_REQ_HELD) {
-		nvme_ctrlr_record_error(qp->ctrlr, req, status);
+	if (iop_unlikely(status) && req->priv.state != NVME_REQ_HELD) {
+		if (qp->ctrlr) {
+			nvme_ctrlr_record_error(qp->ctrlr, req, status);
+		}
+		IOP_INFO(nvme, "qid %d cid %u %s (%#x) nsid %u: %s (sct %u sc %#x%s)\n", qp->qid,
+			 req->cmd.cid, iop_nvme_opc_str(req->cmd.opc, qp->qid <= 0), req->cmd.opc,
+			 req->cmd.nsid, iop_nvme_status_str(status), IOP_NVME_STATUS_SCT(status),
+			 IOP_NVME_STATUS_SC(status), (status & IOP_NVME_STATUS_DNR) ? ", DNR" : "");
 	}
 	if (status && req->xfer == IOP_NVME_XFER_C2H) {
 		req->data_len = 0;

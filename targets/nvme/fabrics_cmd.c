@@ -44,14 +44,12 @@ fabrics_connect_admin(struct iop_nvme_req *req, const struct iop_nvmf_connect_cm
 		REJECT_DATA(req, cntlid);
 		return;
 	}
-	rc = nvme_ctrlr_alloc(ss, false, &c);
+	rc = nvme_ctrlr_alloc(ss, false, d->hostnqn, d->hostid, &c);
 	if (rc) {
 		nvme_req_complete(req, IOP_NVME_STATUS(IOP_NVME_SCT_COMMAND_SPECIFIC,
 						       IOP_NVMF_SC_CONNECT_CONTROLLER_BUSY));
 		return;
 	}
-	memcpy(c->hostnqn, d->hostnqn, sizeof(c->hostnqn));
-	memcpy(c->hostid, d->hostid, sizeof(c->hostid));
 	c->trtype = qp->trtype;
 	c->kato_ms = cmd->kato;
 	if (c->kato_ms == 0 && !c->discovery) {
@@ -168,7 +166,8 @@ fabrics_connect(struct iop_nvme_req *req)
 		REJECT_DATA(req, subnqn);
 		return;
 	}
-	if (strnlen(d.hostnqn, sizeof(d.hostnqn)) == sizeof(d.hostnqn) || !d.hostnqn[0]) {
+	if (strnlen(d.hostnqn, sizeof(d.hostnqn)) > 223 || strncmp(d.hostnqn, "nqn.", 4)) {
+		/* not an NQN (B 4.5: "nqn." prefix, at most 223 bytes) */
 		REJECT_DATA(req, hostnqn);
 		return;
 	}

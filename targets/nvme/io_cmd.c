@@ -11,6 +11,7 @@
 /* priv.flags */
 #define IO_F_DSM        0x1     /* Dataset Management: priv.count = next range index */
 #define IO_F_FLUSH_ALL  0x2     /* Flush of NSID FFFFFFFFh: priv.count = next nsid */
+#define IO_F_FUA        0x4     /* Write with FUA on a volatile cache: flush after the write */
 
 /* Only the owner thread writes qpair stats; SMART readers load them relaxed. */
 #define STAT_ADD(f, v) __atomic_store_n(&(f), (f) + (v), __ATOMIC_RELAXED)
@@ -76,6 +77,7 @@ io_errno_to_status(int err, uint8_t op)
 }
 
 static void io_step(struct iop_nvme_req *req);
+static void io_prep(struct iop_nvme_req *req, uint8_t op, uint64_t off, uint64_t len);
 
 static void
 io_submit(struct iop_nvme_req *req, struct iop_nvme_ns *ns)
@@ -144,6 +146,16 @@ io_done(struct iop_io *io)
 
 	if (io->status) {
 		nvme_req_complete(req, io_errno_to_status(io->status, io->op));
+		return;
+	}
+	if (iop_unlikely(req->priv.flags & IO_F_FUA)) {
+		/* Force Unit Access on a backend with a volatile cache: make the write durable
+		 * before completing it (NVM 3.2.6: FUA). */
+		struct iop_nvme_ns *ns = nvme_ns_get(req->qpair->ctrlr->ss, req->priv.nsid);
+
+		req->priv.flags &= ~IO_F_FUA;
+		io_prep(req, IOP_OP_FLUSH, 0, 0);
+		io_submit(req, ns);
 		return;
 	}
 	if (req->priv.flags & (IO_F_DSM | IO_F_FLUSH_ALL)) {
@@ -277,6 +289,9 @@ nvme_io_exec(struct iop_nvme_req *req)
 			STAT_ADD(qp->stats.read_cmds, 1);
 			STAT_ADD(qp->stats.bytes_read, bytes);
 		} else {
+			if (iop_unlikely(cmd->cdw12 & IOP_NVME_RW_FUA) && ns->be->info.volatile_cache) {
+				req->priv.flags = IO_F_FUA;
+			}
 			io_prep(req, IOP_OP_WRITE, slba << ns->lba_shift, bytes);
 			STAT_ADD(qp->stats.write_cmds, 1);
 			STAT_ADD(qp->stats.bytes_written, bytes);

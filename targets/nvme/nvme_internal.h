@@ -192,7 +192,8 @@ void nvme_fill_padded(char *dst, size_t len, const char *src);
 bool nvme_subsys_host_allowed_locked(struct iop_nvme_subsys *ss, const char *hostnqn);
 
 /* ctrlr.c */
-int nvme_ctrlr_alloc(struct iop_nvme_subsys *ss, bool pcie, struct iop_nvme_ctrlr **out);
+int nvme_ctrlr_alloc(struct iop_nvme_subsys *ss, bool pcie, const char *hostnqn,
+		     const uint8_t hostid[16], struct iop_nvme_ctrlr **out);
 void nvme_ctrlr_put_qpair(struct iop_nvme_ctrlr *c, struct iop_nvme_qpair *qp);
 int nvme_ctrlr_attach_qpair(struct iop_nvme_ctrlr *c, struct iop_nvme_qpair *qp, uint16_t qid);
 uint16_t nvme_ctrlr_prop_get(struct iop_nvme_ctrlr *c, uint32_t ofst, unsigned int size,
@@ -210,7 +211,9 @@ uint32_t nvme_ctrlr_page_size(const struct iop_nvme_ctrlr *c);
 struct iop_backend_chan *nvme_pg_chan(struct iop_nvme_pg *pg, struct iop_nvme_ns *ns);
 void nvme_qpair_bound_admin(struct iop_nvme_qpair *qp);
 
-#define NVME_ST(sct, sc) (IOP_NVME_STATUS(IOP_NVME_SCT_##sct, IOP_NVME_SC_##sc) | IOP_NVME_STATUS_DNR)
+/* Status value with DNR from short names: NVME_ST(GENERIC, INVALID_FIELD). */
+#define NVME_ST(sct, sc) \
+	(IOP_NVME_STATUS(IOP_NVME_SCT_##sct, IOP_NVME_SC_##sc) | IOP_NVME_STATUS_DNR)
 
 static inline uint32_t
 nvme_csts(const struct iop_nvme_ctrlr *c)

@@ -50,7 +50,114 @@ iop_vdrv_init(struct iop_vdrv *v, void *mem, uint16_t size, bool event_idx)
 	}
 	v->nfree = size;
 	v->free_head = 0;
+	v->area_desc = v->desc;
+	v->area_driver = v->avail;
+	v->area_device = v->used;
 	return 0;
+}
+
+#define PK_F_AVAIL (1u << VRING_PACKED_DESC_F_AVAIL)
+#define PK_F_USED (1u << VRING_PACKED_DESC_F_USED)
+
+int
+iop_vdrv_init_packed(struct iop_vdrv *v, void *mem, uint16_t size)
+{
+	if (size == 0 || size > IOP_VQ_MAX_SIZE) {
+		return -EINVAL;
+	}
+	memset(v, 0, sizeof(*v));
+	memset(mem, 0, (size_t)size * sizeof(struct vring_packed_desc) + 8);
+	v->packed = true;
+	v->size = size;
+	v->pdesc = mem;
+	v->drv_evt = (void *)((char *)mem + (size_t)size * sizeof(struct vring_packed_desc));
+	v->dev_evt = v->drv_evt + 1;
+	v->avail_wrap = v->used_wrap = true;
+	v->cookie = calloc(size, sizeof(*v->cookie));
+	v->chain_len = calloc(size, sizeof(*v->chain_len));
+	v->free_ids = calloc(size, sizeof(*v->free_ids));
+	if (!v->cookie || !v->chain_len || !v->free_ids) {
+		iop_vdrv_fini(v);
+		return -ENOMEM;
+	}
+	for (uint16_t i = 0; i < size; i++) {
+		v->free_ids[i] = (uint16_t)(size - 1 - i);
+	}
+	v->nfree_ids = size;
+	v->nfree = size;
+	v->area_desc = v->pdesc;
+	v->area_driver = v->drv_evt;
+	v->area_device = v->dev_evt;
+	return 0;
+}
+
+static int
+vdrv_packed_add(struct iop_vdrv *v, const struct iop_vdrv_sg *sg, unsigned int n, void *cookie)
+{
+	uint16_t idx = v->avail_idx, id, head_flags = 0;
+	bool wrap = v->avail_wrap;
+
+	if (n == 0 || n > v->nfree || !v->nfree_ids) {
+		return -EAGAIN;
+	}
+	id = v->free_ids[--v->nfree_ids];
+	for (unsigned int i = 0; i < n; i++) {
+		struct vring_packed_desc *d = &v->pdesc[idx];
+		uint16_t f = (uint16_t)((wrap ? PK_F_AVAIL : PK_F_USED) |
+					(sg[i].write ? VRING_DESC_F_WRITE : 0) |
+					(i + 1 < n ? VRING_DESC_F_NEXT : 0));
+
+		d->addr = sg[i].addr;
+		d->len = sg[i].len;
+		d->id = id;
+		if (i == 0) {
+			head_flags = f; /* made available last, below */
+		} else {
+			d->flags = f;
+		}
+		if (++idx == v->size) {
+			idx = 0;
+			wrap = !wrap;
+		}
+	}
+	__atomic_store_n(&v->pdesc[v->avail_idx].flags, head_flags, __ATOMIC_RELEASE);
+	v->avail_idx = idx;
+	v->avail_wrap = wrap;
+	v->nfree = (uint16_t)(v->nfree - n);
+	v->cookie[id] = cookie;
+	v->chain_len[id] = (uint16_t)n;
+	return 0;
+}
+
+static void *
+vdrv_packed_get(struct iop_vdrv *v, uint32_t *len)
+{
+	struct vring_packed_desc *d = &v->pdesc[v->last_used];
+	uint16_t f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE), id, n;
+	void *c;
+
+	if (!!(f & PK_F_AVAIL) != v->used_wrap || !!(f & PK_F_USED) != v->used_wrap) {
+		return NULL;
+	}
+	id = d->id;
+	if (id >= v->size || !v->chain_len[id]) {
+		return NULL; /* the device answered with an id we never gave it */
+	}
+	n = v->chain_len[id];
+	if (len) {
+		*len = d->len;
+	}
+	v->last_used = (uint16_t)(v->last_used + n);
+	if (v->last_used >= v->size) {
+		v->last_used = (uint16_t)(v->last_used - v->size);
+		v->used_wrap = !v->used_wrap;
+	}
+	v->chain_len[id] = 0;
+	c = v->cookie[id];
+	v->cookie[id] = NULL;
+	v->free_ids[v->nfree_ids++] = id;
+	v->nfree = (uint16_t)(v->nfree + n);
+	return c;
 }
 
 void
@@ -58,8 +165,10 @@ iop_vdrv_fini(struct iop_vdrv *v)
 {
 	free(v->cookie);
 	free(v->chain_len);
+	free(v->free_ids);
 	v->cookie = NULL;
 	v->chain_len = NULL;
+	v->free_ids = NULL;
 }
 
 int
@@ -67,6 +176,9 @@ iop_vdrv_add(struct iop_vdrv *v, const struct iop_vdrv_sg *sg, unsigned int n, v
 {
 	uint16_t head = v->free_head, idx = head, last = head;
 
+	if (v->packed) {
+		return vdrv_packed_add(v, sg, n, cookie);
+	}
 	if (n == 0 || n > v->nfree) {
 		return -EAGAIN;
 	}
@@ -94,6 +206,16 @@ iop_vdrv_publish(struct iop_vdrv *v)
 {
 	uint16_t old = v->kicked_idx, new_idx = v->avail_idx;
 
+	if (v->packed) {
+		/* descriptors are live once their head flags are written (iop_vdrv_add) */
+		if (old == new_idx) {
+			return false;
+		}
+		v->kicked_idx = new_idx;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		return __atomic_load_n(&v->dev_evt->flags, __ATOMIC_RELAXED) !=
+		       VRING_PACKED_EVENT_FLAG_DISABLE;
+	}
 	if (old == new_idx) {
 		return false;
 	}
@@ -115,6 +237,9 @@ iop_vdrv_get(struct iop_vdrv *v, uint32_t *len)
 	uint16_t head, n, idx;
 	void *c;
 
+	if (v->packed) {
+		return vdrv_packed_get(v, len);
+	}
 	if (__atomic_load_n(&v->used->idx, __ATOMIC_ACQUIRE) == v->last_used) {
 		return NULL;
 	}
@@ -149,6 +274,20 @@ iop_vdrv_get(struct iop_vdrv *v, uint32_t *len)
 bool
 iop_vdrv_irq_enable(struct iop_vdrv *v, bool on)
 {
+	if (v->packed) {
+		struct vring_packed_desc *d = &v->pdesc[v->last_used];
+		uint16_t f;
+
+		__atomic_store_n(&v->drv_evt->flags,
+				 on ? VRING_PACKED_EVENT_FLAG_ENABLE : VRING_PACKED_EVENT_FLAG_DISABLE,
+				 __ATOMIC_RELEASE);
+		if (!on) {
+			return false;
+		}
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		f = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+		return !!(f & PK_F_AVAIL) == v->used_wrap && !!(f & PK_F_USED) == v->used_wrap;
+	}
 	if (v->event_idx) {
 		__atomic_store_n((uint16_t *)&v->avail->ring[v->size],
 				 on ? v->last_used : (uint16_t)(v->last_used - 1), __ATOMIC_RELEASE);

@@ -19,6 +19,7 @@ struct iop_vdrv_sg {
 struct iop_vdrv {
 	uint16_t size;
 	bool event_idx;
+	bool packed;          /* VIRTIO_F_RING_PACKED layout */
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
@@ -27,8 +28,17 @@ struct iop_vdrv {
 	uint16_t avail_idx;   /* shadow of avail->idx */
 	uint16_t kicked_idx;  /* avail idx at the last kick decision */
 	uint16_t last_used;
-	void **cookie;        /* per head */
-	uint16_t *chain_len;  /* descriptors held by each head */
+	void **cookie;        /* per head (split) or buffer id (packed) */
+	uint16_t *chain_len;  /* descriptors held by each head / buffer id */
+	/* packed ring */
+	struct vring_packed_desc *pdesc;
+	struct vring_packed_desc_event *drv_evt;
+	struct vring_packed_desc_event *dev_evt;
+	bool avail_wrap, used_wrap;
+	uint16_t *free_ids;
+	uint16_t nfree_ids;
+	/* the three areas as the device is told about them (SET_VRING_ADDR) */
+	void *area_desc, *area_driver, *area_device;
 };
 
 /** Bytes needed for rings of size entries (desc, avail, used; used 4 KiB aligned). */
@@ -39,6 +49,8 @@ size_t iop_vdrv_used_off(uint16_t size);
 
 /** Lay out rings in mem (zeroed here). \return 0, -EINVAL (size), -ENOMEM. */
 int iop_vdrv_init(struct iop_vdrv *v, void *mem, uint16_t size, bool event_idx);
+/** Same for a packed ring (descriptor ring, driver then device event suppression areas). */
+int iop_vdrv_init_packed(struct iop_vdrv *v, void *mem, uint16_t size);
 void iop_vdrv_fini(struct iop_vdrv *v);
 
 /** Add one chain (readable entries must come first). Not visible until iop_vdrv_publish.

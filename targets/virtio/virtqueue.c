@@ -3,15 +3,13 @@
  * event-index notification suppression. Every address goes through the guest memory table. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "iopath/util.h"
 #include "targets/virtio/virtqueue.h"
+#include "targets/virtio/virtqueue_internal.h"
 
-#define VQ_LOAD(p)     __atomic_load_n(&(p), __ATOMIC_RELAXED)
-#define VQ_ACQUIRE(p)  __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
-#define VQ_RELEASE(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
-#define VQ_MB()        __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 int
 iop_vq_attach(struct iop_vq *vq, struct iop_vmem *mem, uint16_t size, void *desc, void *avail,
@@ -23,6 +21,7 @@ iop_vq_attach(struct iop_vq *vq, struct iop_vmem *mem, uint16_t size, void *desc
 	if (((uintptr_t)desc & 15) || ((uintptr_t)avail & 1) || ((uintptr_t)used & 3)) {
 		return -EINVAL;
 	}
+	vq->packed = false;
 	vq->mem = mem;
 	vq->size = size;
 	vq->desc = desc;
@@ -32,6 +31,7 @@ iop_vq_attach(struct iop_vq *vq, struct iop_vmem *mem, uint16_t size, void *desc
 	vq->indirect = indirect;
 	vq->broken = false;
 	vq->last_avail = base;
+	vq->shadow_avail = base;
 	/* Resume from what the ring holds: used->idx is shared state both sides agree on. */
 	vq->used_pub = VQ_LOAD(vq->used->idx);
 	vq->used_idx = vq->used_pub;
@@ -43,11 +43,35 @@ iop_vq_attach(struct iop_vq *vq, struct iop_vmem *mem, uint16_t size, void *desc
 bool
 iop_vq_has_avail(const struct iop_vq *vq)
 {
-	return !vq->broken && VQ_ACQUIRE(vq->avail->idx) != vq->last_avail;
+	if (vq->packed) {
+		return !vq->broken && iop_vq_packed_has_avail(vq);
+	}
+	if (vq->broken) {
+		return false;
+	}
+	/* entries already seen in the last read of avail->idx need no new read */
+	return vq->shadow_avail != vq->last_avail || VQ_ACQUIRE(vq->avail->idx) != vq->last_avail;
 }
 
-static int
-vq_bad(struct iop_vq *vq, enum iop_vq_err why)
+uint32_t
+iop_vq_base(const struct iop_vq *vq)
+{
+	if (vq->packed) {
+		return (uint32_t)(vq->last_avail | vq->avail_wrap << 15) |
+		       (uint32_t)(vq->used_idx | vq->used_wrap << 15) << 16;
+	}
+	return vq->last_avail;
+}
+
+void
+iop_vq_detach(struct iop_vq *vq)
+{
+	free(vq->chain_n);
+	vq->chain_n = NULL;
+}
+
+int
+iop_vq_bad(struct iop_vq *vq, enum iop_vq_err why)
 {
 	vq->last_err = why;
 	vq->nr_bad[why]++;
@@ -55,30 +79,30 @@ vq_bad(struct iop_vq *vq, enum iop_vq_err why)
 }
 
 /* Add one descriptor's buffer to e. */
-static int
-vq_add_buf(struct iop_vq *vq, struct iop_vq_elem *e, const struct vring_desc *d, uint64_t *total)
+int
+iop_vq_add_buf(struct iop_vq *vq, struct iop_vq_elem *e, const struct vring_desc *d, uint64_t *total)
 {
 	unsigned int n = e->nout + e->nin, before = n;
 	int rc;
 
 	*total += d->len;
 	if (*total > IOP_VQ_MAX_BYTES) {
-		return vq_bad(vq, IOP_VQ_ERR_TOO_BIG);
+		return iop_vq_bad(vq, IOP_VQ_ERR_TOO_BIG);
 	}
 	if (d->flags & VRING_DESC_F_WRITE) {
 		e->in_len += d->len;
 	} else {
 		if (e->nin) {
-			return vq_bad(vq, IOP_VQ_ERR_LAYOUT); /* readable after writable */
+			return iop_vq_bad(vq, IOP_VQ_ERR_LAYOUT); /* readable after writable */
 		}
 		e->out_len += d->len;
 	}
 	rc = iop_vmem_gpa_iov(vq->mem, d->addr, d->len, e->iov, &n, IOP_VQ_MAX_IOV);
 	if (rc == -E2BIG) {
-		return vq_bad(vq, IOP_VQ_ERR_TOO_BIG);
+		return iop_vq_bad(vq, IOP_VQ_ERR_TOO_BIG);
 	}
 	if (rc) {
-		return vq_bad(vq, IOP_VQ_ERR_RANGE);
+		return iop_vq_bad(vq, IOP_VQ_ERR_RANGE);
 	}
 	if (d->flags & VRING_DESC_F_WRITE) {
 		e->nin += n - before;
@@ -106,31 +130,31 @@ vq_walk(struct iop_vq *vq, struct iop_vq_elem *e)
 		int rc;
 
 		if (idx >= tsize) {
-			return vq_bad(vq, IOP_VQ_ERR_RANGE);
+			return iop_vq_bad(vq, IOP_VQ_ERR_RANGE);
 		}
 		if (++steps > tsize) {
-			return vq_bad(vq, IOP_VQ_ERR_LOOP);
+			return iop_vq_bad(vq, IOP_VQ_ERR_LOOP);
 		}
 		memcpy(&d, (const void *)&table[idx], sizeof(d));
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (indirect || !vq->indirect || (d.flags & VRING_DESC_F_NEXT) ||
 			    d.len == 0 || d.len % sizeof(struct vring_desc)) {
-				return vq_bad(vq, IOP_VQ_ERR_LAYOUT);
+				return iop_vq_bad(vq, IOP_VQ_ERR_LAYOUT);
 			}
 			table = iop_vmem_gpa(vq->mem, d.addr, d.len);
 			if (!table || ((uintptr_t)table & 15)) {
-				return vq_bad(vq, table ? IOP_VQ_ERR_LAYOUT : IOP_VQ_ERR_RANGE);
+				return iop_vq_bad(vq, table ? IOP_VQ_ERR_LAYOUT : IOP_VQ_ERR_RANGE);
 			}
 			tsize = d.len / sizeof(struct vring_desc);
 			if (tsize > IOP_VQ_MAX_SIZE) {
-				return vq_bad(vq, IOP_VQ_ERR_TOO_BIG);
+				return iop_vq_bad(vq, IOP_VQ_ERR_TOO_BIG);
 			}
 			indirect = true;
 			idx = 0;
 			steps = 0;
 			continue;
 		}
-		rc = vq_add_buf(vq, e, &d, &total);
+		rc = iop_vq_add_buf(vq, e, &d, &total);
 		if (rc) {
 			return rc;
 		}
@@ -149,9 +173,16 @@ iop_vq_pop(struct iop_vq *vq, struct iop_vq_elem *e)
 	if (iop_unlikely(vq->broken)) {
 		return -EPIPE;
 	}
-	avail_idx = VQ_ACQUIRE(vq->avail->idx);
+	if (vq->packed) {
+		return iop_vq_packed_pop(vq, e);
+	}
+	avail_idx = vq->shadow_avail;
 	if (avail_idx == vq->last_avail) {
-		return 0;
+		avail_idx = VQ_ACQUIRE(vq->avail->idx);
+		if (avail_idx == vq->last_avail) {
+			return 0;
+		}
+		vq->shadow_avail = avail_idx;
 	}
 	if (iop_unlikely((uint16_t)(avail_idx - vq->last_avail) > vq->size)) {
 		vq->broken = true; /* the driver claims more entries than the ring holds */
@@ -181,7 +212,13 @@ iop_vq_pop(struct iop_vq *vq, struct iop_vq_elem *e)
 void
 iop_vq_push(struct iop_vq *vq, uint16_t head, uint32_t len)
 {
-	struct vring_used_elem *u = &vq->used->ring[vq->used_idx & (vq->size - 1)];
+	struct vring_used_elem *u;
+
+	if (vq->packed) {
+		iop_vq_packed_push(vq, head, len);
+		return;
+	}
+	u = &vq->used->ring[vq->used_idx & (vq->size - 1)];
 
 	u->id = head;
 	u->len = len;
@@ -195,6 +232,9 @@ iop_vq_flush(struct iop_vq *vq)
 	uint16_t old = vq->used_pub, new_idx = vq->used_idx;
 	bool notify;
 
+	if (vq->packed) {
+		return iop_vq_packed_flush(vq);
+	}
 	if (old == new_idx || vq->broken) {
 		return false;
 	}
@@ -208,16 +248,22 @@ iop_vq_flush(struct iop_vq *vq)
 	} else {
 		notify = !(VQ_LOAD(vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
 	}
-	if (notify && vq->callfd >= 0) {
-		uint64_t one = 1;
+	return notify ? iop_vq_signal(vq) : false;
+}
 
-		if (write(vq->callfd, &one, sizeof(one)) < 0) {
-			/* counter full or fd gone: the driver will still see used->idx */
-		}
-		vq->nr_notify++;
-		return true;
+bool
+iop_vq_signal(struct iop_vq *vq)
+{
+	uint64_t one = 1;
+
+	if (vq->callfd < 0) {
+		return false;
 	}
-	return false;
+	if (write(vq->callfd, &one, sizeof(one)) < 0) {
+		/* counter full or fd gone: the driver will still see the used entries */
+	}
+	vq->nr_notify++;
+	return true;
 }
 
 bool
@@ -225,6 +271,9 @@ iop_vq_kick_enable(struct iop_vq *vq, bool on)
 {
 	if (vq->broken) {
 		return false;
+	}
+	if (vq->packed) {
+		return iop_vq_packed_kick_enable(vq, on);
 	}
 	if (vq->event_idx) {
 		uint16_t *ae = (uint16_t *)&vq->used->ring[vq->size];

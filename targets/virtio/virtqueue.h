@@ -40,6 +40,7 @@ enum iop_vq_err {
 struct iop_vq {
 	struct iop_vmem *mem;
 	uint16_t size;
+	bool packed;          /* VIRTIO_F_RING_PACKED: the fields below marked (P) apply */
 	bool event_idx;       /* VIRTIO_RING_F_EVENT_IDX negotiated */
 	bool indirect;        /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
 	bool broken;          /* ring state is inconsistent: stop touching it */
@@ -47,10 +48,19 @@ struct iop_vq {
 	struct vring_avail *avail;
 	struct vring_used *used;
 	uint16_t last_avail;  /* next avail entry to consume */
+	uint16_t shadow_avail; /* avail->idx as last read (split): fewer reads of a shared line */
 	uint16_t used_idx;    /* next used entry to fill (shadow) */
 	uint16_t used_pub;    /* used->idx as last published */
 	uint16_t inflight;    /* popped, not yet pushed */
 	int callfd;           /* eventfd to signal the driver; -1 = none */
+	/* (P) packed ring: descriptor ring, driver and device event suppression areas */
+	struct vring_packed_desc *pdesc;
+	struct vring_packed_desc_event *drv_evt;
+	struct vring_packed_desc_event *dev_evt;
+	bool avail_wrap;      /* (P) driver ring wrap counter we expect at last_avail */
+	bool used_wrap;       /* (P) device ring wrap counter at used_idx */
+	bool pub_wrap;        /* (P) used_wrap when used_pub was recorded */
+	uint16_t *chain_n;    /* (P) descriptors taken by each buffer id in flight */
 	enum iop_vq_err last_err;
 	uint64_t nr_bad[IOP_VQ_ERR_MAX];
 	uint64_t nr_notify;
@@ -62,6 +72,20 @@ struct iop_vq {
  */
 int iop_vq_attach(struct iop_vq *vq, struct iop_vmem *mem, uint16_t size, void *desc, void *avail,
 		  void *used, uint16_t base, bool event_idx, bool indirect);
+
+/**
+ * Attach a packed queue (VIRTIO_F_RING_PACKED): desc is the descriptor ring, drv/dev the driver and
+ * device event suppression areas. base encodes next avail index | avail wrap << 15 in bits 0-15 and
+ * next used index | used wrap << 15 in bits 16-31 (0 there: same as avail).
+ * \return 0, -EINVAL (bad size/alignment), -ENOMEM.
+ */
+int iop_vq_attach_packed(struct iop_vq *vq, struct iop_vmem *mem, uint16_t size, void *desc,
+			 void *drv, void *dev, uint32_t base, bool indirect);
+/** Release what attach allocated (packed rings). */
+void iop_vq_detach(struct iop_vq *vq);
+/** Ring position to resume from (GET_VRING_BASE): split: last avail index; packed: as the base of
+ * iop_vq_attach_packed. */
+uint32_t iop_vq_base(const struct iop_vq *vq);
 
 /**
  * Take the next available chain into e.

@@ -9,7 +9,12 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 rc=0
 for t in conformance/traces/*.pcap; do
 	[ -e "$t" ] || continue
-	tshark -r "$t" -d tcp.port==4420,nvme-tcp -o nvme-tcp.check_hdgst:TRUE \
+	# decode as NVMe/TCP every port a connection was opened to (recorded targets use random ports)
+	dec=(-d tcp.port==4420,nvme-tcp)
+	for p in $(tshark -r "$t" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' -T fields -e tcp.dstport 2>/dev/null | sort -u); do
+		dec+=(-d "tcp.port==$p,nvme-tcp")
+	done
+	tshark -r "$t" "${dec[@]}" -o nvme-tcp.check_hdgst:TRUE \
 		-o nvme-tcp.check_ddgst:TRUE -T fields -e frame.number -e nvme-tcp.type \
 		-e nvme-tcp.hdgst.status -e nvme-tcp.ddgst.status -E occurrence=a 2>/dev/null |
 		awk -F'\t' '$2 != ""' >"$tmp/tshark"

@@ -144,6 +144,19 @@ int nvmf_tcp_rx_step(struct nvmf_tcp_rx *rx);
 /** Place the current PDU's data at byte offset off of iov[0..cnt). */
 void nvmf_tcp_rx_set_dst(struct nvmf_tcp_rx *rx, const struct iovec *iov, int cnt, size_t off);
 
+/* Payloads at least this large skip the staging buffer when it is empty. */
+#define NVMF_TCP_RX_DIRECT_MIN 8192u
+
+/**
+ * Zero-copy receive: when the parser waits for NVMF_TCP_RX_DIRECT_MIN or more bytes of data
+ * and nothing is buffered, describe the next recvmsg(): the destination bytes still expected
+ * (*direct of them), then the staging buffer's free space for whatever follows.
+ * \return iovec count (<= max), or 0 when the plain staging path applies.
+ */
+int nvmf_tcp_rx_direct_iov(struct nvmf_tcp_rx *rx, struct iovec *iov, int max, size_t *direct);
+/** Account n bytes received into the iovecs of nvmf_tcp_rx_direct_iov. */
+void nvmf_tcp_rx_direct_done(struct nvmf_tcp_rx *rx, size_t n, size_t direct);
+
 /* ---------------------------------------------------------------- send batching */
 
 struct nvmf_tcp_pcap;
@@ -196,7 +209,11 @@ struct nvmf_tcp_pcap {
 void nvmf_tcp_pcap_conn_start(struct nvmf_tcp_pcap *c, struct nvmf_tcp_pcap_file *f,
 			      uint32_t host_ip, uint16_t host_port, uint32_t ctrl_ip,
 			      uint16_t ctrl_port);
-/** Start from a connected socket: is_controller says which end fd is. */
+/* Controller port written into every recording (see pcap.c). */
+#define NVMF_TCP_PCAP_CTRL_PORT NVME_TCP_DEFAULT_PORT
+
+/** Start from a connected socket: is_controller says which end fd is. The controller's port is
+ * recorded as NVMF_TCP_PCAP_CTRL_PORT. */
 void nvmf_tcp_pcap_conn_from_fd(struct nvmf_tcp_pcap *c, struct nvmf_tcp_pcap_file *f, int fd,
 				bool is_controller);
 /** Record payload bytes sent in direction dir (split into segments as needed). */

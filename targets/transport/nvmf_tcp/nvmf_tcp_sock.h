@@ -17,4 +17,14 @@ int nvmf_tcp_sock_tune(int fd);
  * \return bytes (> 0), -EAGAIN (nothing now), -ECONNRESET (peer closed), other -errno. */
 ssize_t nvmf_tcp_sock_recv(int fd, struct nvmf_tcp_rx *rx, struct nvmf_tcp_pcap *rec, int dir);
 
+struct iop_option;
+/**
+ * Split "NQN?k=v&k=v" (or "?k=v,k=v") in place: path keeps the NQN, each known key of tbl is set
+ * in obj, keys tbl does not know are skipped (the other end of the transport may know them, so
+ * one URI serves both `iopath target` and `iopath run`).
+ * \return 0, or the iop_opt_set error of a known key with a bad value (message in err).
+ */
+int nvmf_tcp_uri_query(char *path, const struct iop_option *tbl, void *obj, char *err,
+		       size_t errlen);
+
 #endif

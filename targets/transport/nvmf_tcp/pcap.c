@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Session recording: NVMe/TCP byte streams written to pcap with synthetic Ethernet/IPv4/TCP framing. */
+/* Session recording: NVMe/TCP byte streams to pcap with synthetic Ethernet/IPv4/TCP framing. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -17,6 +17,10 @@
  * Each direction of a connection keeps its own sequence number; every segment acknowledges
  * everything the other side sent so far, so tshark's TCP reassembly sees one clean stream per
  * direction. Checksums (IPv4 header and TCP) are computed so no decoder flags them.
+ *
+ * The controller's port is always recorded as 4420, the NVMe/TCP port decoders know, whatever
+ * port the session really used (tests run on random ports): `tshark -r F` then decodes every
+ * recording as nvme-tcp without a -d option. Addresses and the host's ports are the real ones.
  */
 
 #define PCAP_SNAPLEN 65535
@@ -231,9 +235,9 @@ nvmf_tcp_pcap_conn_from_fd(struct nvmf_tcp_pcap *c, struct nvmf_tcp_pcap_file *f
 		pcap_addr(&peer, &pip, &pport);
 	}
 	if (is_controller) {
-		nvmf_tcp_pcap_conn_start(c, f, pip, pport, mip, mport);
+		nvmf_tcp_pcap_conn_start(c, f, pip, pport, mip, NVMF_TCP_PCAP_CTRL_PORT);
 	} else {
-		nvmf_tcp_pcap_conn_start(c, f, mip, mport, pip, pport);
+		nvmf_tcp_pcap_conn_start(c, f, mip, mport, pip, NVMF_TCP_PCAP_CTRL_PORT);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "iopath/log.h"
+#include "iopath/option.h"
 #include "iopath/util.h"
 #include "targets/transport/nvmf_tcp/nvmf_tcp_internal.h"
 #include "targets/transport/nvmf_tcp/nvmf_tcp_sock.h"
@@ -62,9 +63,31 @@ nvmf_tcp_tx_flush(struct nvmf_tcp_tx *tx, int fd, struct nvmf_tcp_pcap *rec, int
 ssize_t
 nvmf_tcp_sock_recv(int fd, struct nvmf_tcp_rx *rx, struct nvmf_tcp_pcap *rec, int dir)
 {
-	uint32_t space = nvmf_tcp_rx_space(rx);
+	struct iovec iov[9];
+	size_t direct;
+	int cnt = nvmf_tcp_rx_direct_iov(rx, iov, 9, &direct);
+	uint32_t space;
 	ssize_t n;
 
+	if (cnt) {
+		struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)cnt};
+
+		do {
+			n = recvmsg(fd, &msg, MSG_DONTWAIT);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			return (errno == EAGAIN || errno == EWOULDBLOCK) ? -EAGAIN : -errno;
+		}
+		if (n == 0) {
+			return -ECONNRESET;
+		}
+		if (rec) {
+			nvmf_tcp_pcap_datav(rec, dir, iov, cnt, (size_t)n);
+		}
+		nvmf_tcp_rx_direct_done(rx, (size_t)n, direct);
+		return n;
+	}
+	space = nvmf_tcp_rx_space(rx);
 	if (!space) {
 		return -ENOBUFS;
 	}
@@ -155,8 +178,9 @@ nvmf_tcp_sock_listen(const char *host, int port, int *port_out)
 		socklen_t sl = sizeof(ss);
 
 		getsockname(fd, (struct sockaddr *)&ss, &sl);
-		*port_out = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-							     : ((struct sockaddr_in *)&ss)->sin_port);
+		*port_out = ntohs(ss.ss_family == AF_INET6
+					  ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					  : ((struct sockaddr_in *)&ss)->sin_port);
 	}
 	return fd;
 }
@@ -195,4 +219,28 @@ nvmf_tcp_sock_connect(const char *host, int port)
 		return rc;
 	}
 	return fd;
+}
+
+int
+nvmf_tcp_uri_query(char *path, const struct iop_option *tbl, void *obj, char *err, size_t errlen)
+{
+	char *q = strchr(path, '?'), *save = NULL, *tok;
+
+	if (!q) {
+		return 0;
+	}
+	*q++ = '\0';
+	for (tok = strtok_r(q, "&,", &save); tok; tok = strtok_r(NULL, "&,", &save)) {
+		char *eq = strchr(tok, '=');
+		int rc;
+
+		if (eq) {
+			*eq = '\0';
+		}
+		rc = iop_opt_set(tbl, obj, tok, eq ? eq + 1 : NULL, err, errlen);
+		if (rc && rc != -ENOENT) {
+			return rc; /* a known key with a bad value */
+		}
+	}
+	return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* NVMe/TCP initiator (host): ICReq, capsules, R2T/H2CData, C2HData over one connection per queue. */
+/* NVMe/TCP initiator (host): ICReq, capsules, R2T/H2CData, C2HData; one connection per queue. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "iopath/initiator.h"
 #include "iopath/log.h"
@@ -58,7 +59,8 @@ static const struct iop_option g_ini_opts[] = {
 	{"in_capsule", NULL, IOP_OPT_SIZE, offsetof(struct ini_opts, in_capsule), "0", 0, 0, NULL,
 	 "largest in-capsule write (0: as IOCCSZ allows, 'off' not supported: use 4)"},
 	{"kato", NULL, IOP_OPT_UINT, offsetof(struct ini_opts, kato), "0", 0, 0, NULL,
-	 "keep-alive timeout in ms (0: none)"},
+	 "keep-alive timeout in ms asked at Connect (0: none; Keep Alive is sent every KATO/2 "
+	 "whenever the controller reports a non-zero KATO)"},
 	{NULL},
 };
 
@@ -81,6 +83,7 @@ struct ini_cmd {
 	uint32_t r2t_pdus;      /* H2CData header slots in use by the current R2T */
 	uint32_t ddgst;
 	struct iovec one;
+	struct iop_nvme_dsm_range range; /* DISCARD: the one range sent as data */
 	uint8_t hdr[INI_HDR_SLOT] __attribute__((aligned(8)));
 	uint8_t *h2c;           /* nh2c * INI_HDR_SLOT */
 	uint32_t *h2c_dgst;
@@ -120,8 +123,12 @@ struct ini {
 	struct nvmf_tcp_pcap_file *pcap;
 	struct ini_conn *admin;
 	struct iop_nvme_host_ctrlr ctrl;
-	uint16_t admin_cid;
-	pthread_mutex_t admin_lock;
+	pthread_mutex_t admin_lock;  /* admin connection: keep-alive thread vs open/close */
+	pthread_t ka_thread;
+	bool ka_running;
+	bool ka_stop;
+	pthread_cond_t ka_cond;
+	uint32_t ka_period_ms;
 };
 
 static struct nvmf_tcp_pcap *
@@ -440,7 +447,8 @@ ini_on_hdr(struct ini_conn *c)
 	case NVME_TCP_PDU_C2H_TERM_REQ: {
 		const struct nvme_tcp_term_req *t = (const void *)ch;
 
-		IOP_ERR("queue %u: controller terminated the connection: FES %u (%s) FEI %u", c->qid,
+		IOP_ERR("queue %u: controller terminated the connection: FES %u (%s) FEI %u",
+			c->qid,
 			t->fes, nvmf_tcp_fes_name(t->fes), t->fei);
 		ini_conn_fail(c, -EPROTO, NULL, NULL, 0);
 		break;
@@ -731,6 +739,66 @@ static const struct iop_nvme_host_ops g_ini_host_ops = {
 
 static void ini_close(struct iop_initiator *base);
 
+/* Sends Keep Alive on the admin connection every KATO/2 until ini_close. */
+static void *
+ini_ka_main(void *arg)
+{
+	struct ini *ini = arg;
+
+	pthread_mutex_lock(&ini->admin_lock);
+	while (!ini->ka_stop) {
+		struct timespec ts;
+		struct iop_nvme_cmd cmd;
+		struct iop_nvme_cpl cpl;
+		int rc;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += ini->ka_period_ms / 1000;
+		ts.tv_nsec += (long)(ini->ka_period_ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (pthread_cond_timedwait(&ini->ka_cond, &ini->admin_lock, &ts) != ETIMEDOUT ||
+		    ini->ka_stop) {
+			continue;
+		}
+		iop_nvme_host_build_keep_alive(&cmd);
+		rc = ini_sync_cmd(ini->admin, &cmd, NULL, 0, &cpl);
+		if (rc || (cpl.status >> 1)) {
+			IOP_ERR("keep alive failed: %s", rc ? strerror(-rc) : "NVMe error status");
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ini->admin_lock);
+	return NULL;
+}
+
+/* Ask the controller which KATO is in force (it may impose one) and keep it fed. */
+static void
+ini_ka_start(struct ini *ini)
+{
+	struct iop_nvme_cmd cmd;
+	struct iop_nvme_cpl cpl = {0};
+	uint32_t kato;
+
+	iop_nvme_host_build_get_features(&cmd, IOP_NVME_FEAT_KEEP_ALIVE_TIMER, 0);
+	if (ini_sync_cmd(ini->admin, &cmd, NULL, 0, &cpl) || (cpl.status >> 1)) {
+		kato = (uint32_t)ini->o.kato;
+	} else {
+		kato = cpl.cdw0;
+	}
+	if (!kato) {
+		return;
+	}
+	ini->ka_period_ms = IOP_MAX(kato / 2, 50u);
+	if (pthread_create(&ini->ka_thread, NULL, ini_ka_main, ini) == 0) {
+		ini->ka_running = true;
+	} else {
+		IOP_WARN("no keep-alive thread: the controller may drop us after %u ms", kato);
+	}
+}
+
 static int
 ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 {
@@ -744,14 +812,17 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&ini->admin_lock, NULL);
+	pthread_cond_init(&ini->ka_cond, NULL);
 	iop_opts_defaults(g_ini_opts, &ini->o);
-	if (cfg->opts && iop_opts_parse_kv(g_ini_opts, &ini->o, cfg->opts, err, sizeof(err))) {
-		IOP_ERR("nvmf-tcp options: %s", err);
+	if (iop_uri_parse(cfg->uri, &ini->u, err, sizeof(err))) {
+		IOP_ERR("%s", err);
 		rc = -EINVAL;
 		goto fail;
 	}
-	if (iop_uri_parse(cfg->uri, &ini->u, err, sizeof(err))) {
-		IOP_ERR("%s", err);
+	/* URI query options first ("nvmf-tcp://h:p/nqn?hdgst=1&ddgst=1"), --opts override them */
+	if (nvmf_tcp_uri_query(ini->u.path, g_ini_opts, &ini->o, err, sizeof(err)) ||
+	    (cfg->opts && iop_opts_parse_kv(g_ini_opts, &ini->o, cfg->opts, err, sizeof(err)))) {
+		IOP_ERR("nvmf-tcp options: %s", err);
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -762,11 +833,6 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	}
 	if (ini->u.port < 0) {
 		ini->u.port = NVME_TCP_DEFAULT_PORT;
-	}
-	if (ini->o.kato) {
-		IOP_WARN("kato=%llu: keep-alive commands are not sent by this initiator; "
-			 "use kato=0 (the default) against targets that enforce it",
-			 (unsigned long long)ini->o.kato);
 	}
 	ini->interrupt = cfg->interrupt;
 	if (cfg->trace_path) {
@@ -798,6 +864,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	snprintf(ini->base.desc, sizeof(ini->base.desc), "nvmf-tcp %.30s:%d %.50s ns %u%s%s",
 		 ini->u.host, ini->u.port, ini->u.path, ini->ctrl.nsid,
 		 ini->admin->hdgst ? " hdgst" : "", ini->admin->ddgst ? " ddgst" : "");
+	ini_ka_start(ini);
 	*out = &ini->base;
 	return 0;
 fail:
@@ -810,6 +877,13 @@ ini_close(struct iop_initiator *base)
 {
 	struct ini *ini = iop_container_of(base, struct ini, base);
 
+	if (ini->ka_running) {
+		pthread_mutex_lock(&ini->admin_lock);
+		ini->ka_stop = true;
+		pthread_cond_signal(&ini->ka_cond);
+		pthread_mutex_unlock(&ini->admin_lock);
+		pthread_join(ini->ka_thread, NULL);
+	}
 	if (ini->admin && !ini->admin->broken && ini->ctrl.cntlid) {
 		iop_nvme_host_shutdown(&g_ini_host_ops, ini->admin, &ini->ctrl);
 	}
@@ -817,6 +891,7 @@ ini_close(struct iop_initiator *base)
 	nvmf_tcp_pcap_close(ini->pcap);
 	iop_opts_free(g_ini_opts, &ini->o);
 	pthread_mutex_destroy(&ini->admin_lock);
+	pthread_cond_destroy(&ini->ka_cond);
 	free(ini);
 }
 
@@ -886,15 +961,18 @@ ini_submit(struct iop_queue *q, struct iop_io *io)
 	if (iop_unlikely(c->broken)) {
 		return c->broken;
 	}
-	if (iop_unlikely(io->op == IOP_OP_DISCARD)) {
-		return -EOPNOTSUPP;
-	}
 	cmd = ini_cmd_get(c);
 	if (!cmd) {
 		return -EAGAIN;
 	}
-	cid = iop_nvme_hq_build_io(&c->hq, io, ini->ctrl.nsid + io->nsid, ini->ctrl.lba_shift,
-				   &sqe);
+	if (iop_unlikely(io->op == IOP_OP_DISCARD)) {
+		/* Dataset Management (deallocate) carrying one 16-byte range as write data */
+		cid = iop_nvme_hq_build_dsm(&c->hq, io, ini->ctrl.nsid + io->nsid,
+					    ini->ctrl.lba_shift, &cmd->range, &sqe);
+	} else {
+		cid = iop_nvme_hq_build_io(&c->hq, io, ini->ctrl.nsid + io->nsid,
+					   ini->ctrl.lba_shift, &sqe);
+	}
 	if (cid < 0) {
 		ini_cmd_put(c, cmd);
 		return cid;
@@ -902,10 +980,20 @@ ini_submit(struct iop_queue *q, struct iop_io *io)
 	io->priv[0] = (uintptr_t)cmd;
 	cmd->io = io;
 	cmd->cid = (uint16_t)cid;
-	cmd->write = io->op == IOP_OP_WRITE;
-	cmd->len = (io->op == IOP_OP_READ || io->op == IOP_OP_WRITE) ? (uint32_t)io->len : 0;
-	cmd->iov = io->iov;
-	cmd->iovcnt = cmd->len ? io->iovcnt : 0;
+	if (iop_unlikely(io->op == IOP_OP_DISCARD)) {
+		cmd->one.iov_base = &cmd->range;
+		cmd->one.iov_len = sizeof(cmd->range);
+		cmd->iov = &cmd->one;
+		cmd->iovcnt = 1;
+		cmd->len = sizeof(cmd->range);
+		cmd->write = true;
+	} else {
+		cmd->write = io->op == IOP_OP_WRITE;
+		cmd->len = (io->op == IOP_OP_READ || io->op == IOP_OP_WRITE) ? (uint32_t)io->len
+									      : 0;
+		cmd->iov = io->iov;
+		cmd->iovcnt = cmd->len ? io->iovcnt : 0;
+	}
 	rc = ini_send_cmd(c, cmd, &sqe);
 	if (rc) {
 		uint16_t st;
@@ -944,7 +1032,8 @@ ini_poll(struct iop_queue *q, unsigned int max, unsigned int timeout_us)
 
 static const struct iop_initiator_ops nvmf_tcp_initiator_ops = {
 	.scheme = "nvmf-tcp",
-	.help = "NVMe/TCP host: nvmf-tcp://HOST:PORT/SUBNQN; --opts hdgst=1,ddgst=1,hostnqn=NQN,"
+	.help = "NVMe/TCP host: nvmf-tcp://HOST:PORT/SUBNQN[?k=v&k=v]; --opts hdgst=1,ddgst=1,"
+		"hostnqn=NQN,"
 		"hpda=0,maxr2t=0,sqfc_disable=1,in_capsule=0",
 	.open = ini_open,
 	.close = ini_close,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* NVMe/TCP target: listener, poll groups on reactors, connections moving capsules to the NVMe core. */
+/* NVMe/TCP target: listener, poll groups on reactors, connections carrying capsules to the core. */
 #include <errno.h>
 #include <netdb.h>
 #include <stdatomic.h>
@@ -35,7 +35,7 @@
  * reaped) -> freed. A dead client never affects other connections.
  */
 
-#define TGT_RX_BUF (256u * 1024)
+#define TGT_RX_BUF (128u * 1024)
 #define TGT_TERM_LINGER_NS (1000ull * 1000 * 1000)
 #define TGT_MAX_REQS 256u
 #define TGT_MAX_CPUS 64
@@ -49,6 +49,7 @@ struct tgt_opts {
 	bool hdgst;            /* grant header digests when the host asks */
 	bool ddgst;            /* grant data digests when the host asks */
 	uint64_t kato;         /* default keep-alive timeout in ms (0: only what the host asks) */
+	char *allow_host;      /* host NQNs allowed to connect, '+'-separated (NULL: any host) */
 };
 
 static const struct iop_option g_tgt_opts[] = {
@@ -68,6 +69,8 @@ static const struct iop_option g_tgt_opts[] = {
 	 "grant data digests"},
 	{"kato", NULL, IOP_OPT_UINT, offsetof(struct tgt_opts, kato), "0", 0, 0, NULL,
 	 "default keep-alive timeout (ms) for I/O controllers"},
+	{"allow_host", "allow_hosts", IOP_OPT_STR, offsetof(struct tgt_opts, allow_host), NULL, 0,
+	 0, NULL, "only these host NQNs may connect ('+' between several); default any host"},
 	{NULL},
 };
 
@@ -120,6 +123,7 @@ struct tgt_conn {
 	uint64_t term_deadline;
 	atomic_int msgs;        /* reactor messages still referring to this connection */
 	atomic_bool disconnect_req;
+	int disc_reason;        /* reason given by the core's disconnect request */
 	struct tgt_conn *next;
 	char peer[64];
 	/* Separate buffers: an ICResp may still be queued when a TermReq follows it. */
@@ -260,7 +264,8 @@ treq_done(struct iop_nvme_req *nreq)
 		bool success = iop_nvme_qpair_sqfc_disabled(c->qp);
 		struct nvme_tcp_data_hdr *h = (void *)r->hdr;
 		uint32_t hl = nvmf_tcp_ch_fill(h, NVME_TCP_PDU_C2H_DATA,
-					       NVME_TCP_F_LAST_PDU | (success ? NVME_TCP_F_SUCCESS : 0),
+					       NVME_TCP_F_LAST_PDU |
+						       (success ? NVME_TCP_F_SUCCESS : 0),
 					       NVME_TCP_DATA_HLEN, c->hdgst, c->ddgst,
 					       r->n.data_len, c->hpda);
 
@@ -412,6 +417,10 @@ conn_capsule(struct tgt_conn *c, const struct nvme_tcp_capsule_cmd *pdu)
 		if (!nvmf_tcp_tx_room(&c->tx, 1)) {
 			nvmf_tcp_tx_flush(&c->tx, c->fd, c->rec.f ? &c->rec : NULL,
 					  NVMF_TCP_DIR_C2H);
+			if (!nvmf_tcp_tx_room(&c->tx, 1)) {
+				conn_close(c, "send queue overflow");
+				return;
+			}
 		}
 		nvmf_tcp_tx_add(&c->tx, h, hl, NULL);
 		return;
@@ -773,8 +782,11 @@ conn_disconnect_msg(void *arg)
 	struct tgt_conn *c = arg;
 
 	if (c->state != CONN_DEAD) {
-		IOP_NOTICE("%s: controller asked to drop the connection", c->peer);
-		conn_close(c, "disconnect requested by the controller");
+		if (c->disc_reason == -ETIMEDOUT) {
+			IOP_NOTICE("%s: keep-alive timeout: dropping the connection", c->peer);
+		}
+		conn_close(c, c->disc_reason == -ETIMEDOUT ? "keep-alive timeout"
+							     : "controller torn down or reset");
 	}
 	atomic_fetch_sub(&c->msgs, 1);
 }
@@ -788,6 +800,7 @@ conn_qp_disconnect(struct iop_nvme_qpair *qp, void *ctx, int reason)
 	if (atomic_exchange(&c->disconnect_req, true)) {
 		return;
 	}
+	c->disc_reason = reason;
 	atomic_fetch_add(&c->msgs, 1);
 	if (iop_reactor_call(c->pg->r, conn_disconnect_msg, c)) {
 		atomic_fetch_sub(&c->msgs, 1);
@@ -1075,7 +1088,8 @@ tgt_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 	t->interrupt = cfg->interrupt;
 	snprintf(t->host, sizeof(t->host), "%s", u.host);
 	iop_opts_defaults(g_tgt_opts, &t->o);
-	if (cfg->opts && iop_opts_parse_kv(g_tgt_opts, &t->o, cfg->opts, err, sizeof(err))) {
+	if (nvmf_tcp_uri_query(u.path, g_tgt_opts, &t->o, err, sizeof(err)) ||
+	    (cfg->opts && iop_opts_parse_kv(g_tgt_opts, &t->o, cfg->opts, err, sizeof(err)))) {
 		IOP_ERR("nvmf-tcp target options: %s", err);
 		rc = -EINVAL;
 		goto fail;
@@ -1099,7 +1113,24 @@ tgt_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 		IOP_ERR("subsystem %s: %s", u.path, strerror(-rc));
 		goto fail;
 	}
-	iop_nvme_subsys_allow_any_host(t->ss, true);
+	if (t->o.allow_host) {
+		char *list = strdup(t->o.allow_host), *save = NULL;
+
+		rc = list ? 0 : -ENOMEM;
+		for (char *h = list ? strtok_r(list, "+", &save) : NULL; h && !rc;
+		     h = strtok_r(NULL, "+", &save)) {
+			rc = iop_nvme_subsys_add_host(t->ss, h);
+			if (rc) {
+				IOP_ERR("allow_host %s: %s", h, strerror(-rc));
+			}
+		}
+		free(list);
+		if (rc) {
+			goto fail;
+		}
+	} else {
+		iop_nvme_subsys_allow_any_host(t->ss, true);
+	}
 	for (unsigned int i = 0; i < cfg->nr_backends; i++) {
 		rc = iop_nvme_subsys_add_ns(t->ss, cfg->backends[i], i + 1, NULL);
 		if (rc) {
@@ -1213,13 +1244,15 @@ tgt_destroy(struct iop_target *base)
 		iop_nvme_tgt_destroy(t->nvme);
 	}
 	nvmf_tcp_pcap_close(t->pcap);
+	iop_opts_free(g_tgt_opts, &t->o);
 	free(t);
 }
 
 static const struct iop_target_ops nvmf_tcp_target_ops = {
 	.scheme = "nvmf-tcp",
-	.help = "NVMe/TCP target: nvmf-tcp://ADDR:PORT/SUBNQN; --opts in_capsule=8k,max_h2c_data=128k,"
-		"max_io=128k,queue_depth=128,cpda=0,hdgst=1,ddgst=1,kato=0",
+	.help = "NVMe/TCP target: nvmf-tcp://ADDR:PORT/SUBNQN[?k=v&k=v]; --opts in_capsule=8k,"
+		"max_h2c_data=128k,"
+		"max_io=128k,queue_depth=128,cpda=0,hdgst=1,ddgst=1,kato=0,allow_host=NQN[+NQN]",
 	.create = tgt_create,
 	.run = tgt_run,
 	.destroy = tgt_destroy,

@@ -89,6 +89,8 @@ expect_err "unknown backend 'nope'" run local: --backend nope:size=1G
 expect_err "needs a backend" run local:
 expect_err "missing URI" run
 expect_err "not a multiple of the device block size" run local: --backend null:size=1M --bs 100
+expect_err "more than half of this machine's memory" run local: --backend null \
+	--iodepth 65536 --numjobs 256 --bs 1m
 printf '[a]\nrate_iops=5\n' >"$tmp/bad.fio"
 expect_err "bad.fio:2: unknown option 'rate_iops'" run local: --backend null "$tmp/bad.fio"
 echo '{"schema": "iopath.result/1"}' >"$tmp/bad.json"

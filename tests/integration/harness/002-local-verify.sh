@@ -31,7 +31,7 @@ rc=$?
 	fail "offset of the bad block not reported: $("$IOPATH" result --get error_msg "$tmp/c.json")"
 grep -q "verify_errors=1" "$tmp/out" || fail "summary does not show the verify error"
 
-# 3. a fio job file: write then read sections, aio backend, fio's verify=crc32c
+# 3. a fio job file: write, then (stonewall) read, aio backend, fio's verify=crc32c
 truncate -s 0 "$f"; truncate -s 4M "$f"
 cat >"$tmp/v.fio" <<'FIO'
 [global]
@@ -43,6 +43,7 @@ verify=crc32c
 rw=write
 iodepth=4
 [read]
+stonewall
 rw=randread
 number_ios=2000
 FIO

@@ -94,8 +94,14 @@ send_hex "$CONNECT_GOOD_DDGST"
 R=$(timeout 3 dd bs=1 count=24 status=none <&3 | od -An -v -tx1 | tr -d ' \n')
 [ "${R:0:2}" = "05" ] && [ "${R:40:4}" = "0200" ] || fail "good Connect: reply '$R'"
 [ "${R:44:4}" = "0000" ] || fail "good Connect after digest error: status ${R:44:4}"
-exec 3<&-
 echo "ok: data digest error -> Transient Transport Error, connection kept, next Connect ok"
+# 13: an unknown admin opcode: Invalid Command Opcode (SC 01h) with DNR, connection kept
+send_hex "$CMD_UNKNOWN_OPC"
+R=$(timeout 3 dd bs=1 count=24 status=none <&3 | od -An -v -tx1 | tr -d ' \n')
+[ "${R:0:2}" = "05" ] && [ "${R:40:4}" = "0300" ] || fail "unknown opcode: reply '$R'"
+[ "${R:44:4}" = "0280" ] || fail "unknown opcode: status ${R:44:4}, want 0280 (DNR, SC 01h)"
+exec 3<&-
+echo "ok: unknown admin opcode -> Invalid Command Opcode, DNR"
 
 wait "$GOOD" || fail "the good client failed while others misbehaved"
 PIDS=("${PIDS[@]/$GOOD}")

@@ -20,7 +20,7 @@ stop_target
 check() { # file
 	local f=$1 fields bad good types
 	[ -s "$f" ] || fail "$f is empty"
-	fields=$(tshark -r "$f" -d "tcp.port==$PORT,nvme-tcp" -o nvme-tcp.check_hdgst:TRUE \
+	fields=$(tshark -r "$f" -d "tcp.port==4420,nvme-tcp" -o nvme-tcp.check_hdgst:TRUE \
 		-o nvme-tcp.check_ddgst:TRUE -T fields -E 'separator=;' -e nvme-tcp.type \
 		-e nvme-tcp.hdgst.status -e nvme-tcp.ddgst.status -e _ws.malformed \
 		-e _ws.expert.severity 2>"$TMP/tshark.log") || fail "tshark failed on $f"
@@ -52,8 +52,8 @@ check "$TMP/target.pcap"
 check "$TMP/host.pcap"
 check "$TMP/host2.pcap"
 # 64k writes go through R2T (9) and H2CData (6)
-tshark -r "$TMP/host2.pcap" -d "tcp.port==$PORT,nvme-tcp" -T fields -e nvme-tcp.type 2>/dev/null |
+tshark -r "$TMP/host2.pcap" -d "tcp.port==4420,nvme-tcp" -T fields -e nvme-tcp.type 2>/dev/null |
 	tr ',' '\n' | grep -qx 9 || fail "no R2T in host2.pcap"
-tshark -r "$TMP/host2.pcap" -d "tcp.port==$PORT,nvme-tcp" -T fields -e nvme-tcp.type 2>/dev/null |
+tshark -r "$TMP/host2.pcap" -d "tcp.port==4420,nvme-tcp" -T fields -e nvme-tcp.type 2>/dev/null |
 	tr ',' '\n' | grep -qx 6 || fail "no H2CData in host2.pcap"
 echo PASS

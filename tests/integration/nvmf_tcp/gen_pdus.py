@@ -19,18 +19,21 @@ def icreq(dgst=0, pfv=0, hlen=128):
 NQN = b'nqn.2026-11.io.iopath:nvmftcp-test'
 HOSTNQN = b'nqn.2014-08.org.nvmexpress:uuid:00000000-0000-0000-0000-000000000001'
 
-def connect(ddgst_ok=True, cid=1):
+def connect(ddgst_ok=True, cid=1, kato=0, ddgst=True):
     sqe = bytearray(64)
     sqe[0] = 0x7f; sqe[1] = 0x40
     struct.pack_into('<H', sqe, 2, cid)
     sqe[4] = 0x01                       # fctype Connect
     struct.pack_into('<QI', sqe, 24, 0, 1024); sqe[39] = 0x01  # in-capsule SGL
     struct.pack_into('<HHH', sqe, 40, 0, 0, 31)                # recfmt, qid 0, sqsize 31
+    struct.pack_into('<I', sqe, 48, kato)
     data = bytearray(1024)
     data[0:16] = bytes(range(1, 17))
     struct.pack_into('<H', data, 16, 0xffff)
     data[256:256 + len(NQN)] = NQN
     data[512:512 + len(HOSTNQN)] = HOSTNQN
+    if not ddgst:
+        return ch(4, 0, 72, 72, 72 + 1024) + bytes(sqe) + bytes(data)
     hdr = ch(4, 0x02, 72, 72, 72 + 1024 + 4) + bytes(sqe)
     d = crc32c(data) ^ (0 if ddgst_ok else 0xdeadbeef)
     return hdr + bytes(data) + struct.pack('<I', d)
@@ -40,7 +43,14 @@ def cmd_bad_hdgst():
     hdr = ch(4, 0x01, 72, 0, 76) + bytes(sqe)
     return hdr + struct.pack('<I', crc32c(hdr) ^ 1)
 
+def unknown_admin(cid=3):
+    sqe = bytearray(64); sqe[0] = 0xff; sqe[1] = 0x40
+    struct.pack_into('<H', sqe, 2, cid); sqe[39] = 0x5a
+    return ch(4, 0, 72, 0, 72) + bytes(sqe)
+
 out = {
+    'CMD_UNKNOWN_OPC': unknown_admin(),
+    'CONNECT_KATO1S': connect(cid=1, kato=1000, ddgst=False),
     'ICREQ': icreq(),
     'ICREQ_PFV1': icreq(pfv=1),
     'ICREQ_HLEN127': icreq(hlen=127),

@@ -10,6 +10,9 @@ vh_target t "vhost-user-blk://$S" --backend malloc:size=64M
 "$IOPATH" vhost-check "vhost-user-blk://$S" --qd 16 --region 8M --seed 7 | tee "$VH_DIR/c1" || fail "verify qd16"
 grep -q "0 mismatches, 0 I/O errors" "$VH_DIR/c1" || fail "mismatches"
 grep -q "read past the end: failed as expected" "$VH_DIR/c1" || fail "read past end"
+# packed virtqueues (non power-of-2 size), then a split-ring reconnect reads the same data
+"$IOPATH" vhost-check "vhost-user-blk://$S" --opts packed=1,queue_size=100 --qd 16 --region 8M --seed 7 | tee "$VH_DIR/c2" || fail "verify packed"
+grep -q "packed" "$VH_DIR/c2" || fail "packed ring not negotiated"
 # reconnect: a fresh device on the same backend, data intact
 "$IOPATH" vhost-check "vhost-user-blk://$S" --mode check --qd 1 --region 8M --seed 7 || fail "reconnect check"
 # a wrong seed must be detected (the check can fail)

@@ -4,7 +4,7 @@
 # modprobe on the decompressed closure; VDUSE control node), writes files back to the host over 9p, and runs our iopath binary
 # (copied in with its libraries, as the VDUSE and NVMe/RDMA tests need) with the same output as on
 # the host.
-# TIMEOUT=120
+# TIMEOUT=300 (the first guest lab test of a run also downloads the kernel and builds the initramfs)
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
 [ -x "$IOPATH" ] || gl_die "no iopath binary at $IOPATH (make)"

@@ -3,7 +3,7 @@
 # Guest lab: soft-RoCE (rdma_rxe on eth0) with the Linux nvmet-rdma target (null_blk) and nvme-rdma
 # host inside one guest; data written and read back with md5. Guards the lab the NVMe/RDMA interop
 # tests (issue 8) stand on: rxe, the RDMA CM, rdma tool and the nvme-rdma modules.
-# TIMEOUT=120
+# TIMEOUT=300 (the first guest lab test of a run also downloads the kernel and builds the initramfs)
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
 gl_setup
@@ -17,7 +17,7 @@ nvme discover -t rdma -a 10.0.2.15 -s 4421 >/tmp/disc.txt || fail "nvme discover
 grep -q "subnqn: *$NQN" /tmp/disc.txt || { cat /tmp/disc.txt; fail "discovery log lacks $NQN"; }
 nvme connect -t rdma -a 10.0.2.15 -s 4421 -n "$NQN" || fail "nvme connect -t rdma"
 dev=$(nvme_dev_for "$NQN") || fail "no namespace block device"
-write_verify "$dev" 1048576 || fail "data mismatch over NVMe/RDMA"
+write_verify "$dev" 262144 || fail "data mismatch over NVMe/RDMA"
 nvme disconnect -n "$NQN" >/dev/null || fail "nvme disconnect"
 EOF_GUEST
 echo "PASS: kernel nvme-rdma host <-> kernel nvmet-rdma target over rxe, md5 verified"

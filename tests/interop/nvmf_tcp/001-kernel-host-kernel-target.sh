@@ -4,7 +4,7 @@
 # over lo, without and with header+data digests; data written and read back with md5. The sessions
 # are captured with tcpdump and checked with the host's tshark; GUESTLAB_RECORD=1 stores them as
 # conformance/traces/linux-host_linux-target{,_digest}.pcap (tests/interop/record-traces.sh).
-# TIMEOUT=180
+# TIMEOUT=300 (the first guest lab test of a run also downloads the kernel and builds the initramfs)
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
 gl_setup

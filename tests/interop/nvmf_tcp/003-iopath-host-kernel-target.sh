@@ -5,7 +5,7 @@
 # read pass with header and data digests, both with iopath's data verification; the guest then checks that its kernel created a
 # controller for us and that the data landed on the null_blk device. QEMU's capture of the guest NIC
 # is checked with tshark; GUESTLAB_RECORD=1 stores it as conformance/traces/iopath-host_linux-target.pcap.
-# TIMEOUT=180
+# TIMEOUT=300 (the first guest lab test of a run also downloads the kernel and builds the initramfs)
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
 "$IOPATH" --list 2>/dev/null | grep -q nvmf-tcp || { echo "SKIP: nvmf-tcp not built"; exit 77; }

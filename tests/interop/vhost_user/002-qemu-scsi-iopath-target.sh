@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Guest lab: QEMU's vhost-user-scsi-pci (guest virtio_scsi + sd driver) against
-# `iopath target vhost-user-scsi:///SOCK` on the host. The guest writes 4 MiB of random data with
+# `iopath target vhost-user-scsi:///SOCK` on the host. The guest writes 1 MiB of random data with
 # O_DIRECT, reads it back and compares md5, then the same from two CPUs at once (two queues); the
 # host then checks the target's backing file holds the same bytes (uring backend when built).
 # GUESTLAB_RECORD=1 keeps the target's --trace of the session (when it writes one) in
 # conformance/traces/qemu_iopath-vhost-user-scsi.jsonl.
-# TIMEOUT=180
+# TIMEOUT=300 (the first guest lab test of a run also downloads the kernel and builds the initramfs)
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
 "$IOPATH" --list 2>/dev/null | grep -q vhost-user-scsi || { echo "SKIP: vhost-user-scsi not built"; exit 77; }
@@ -30,8 +30,8 @@ gl_run <<'EOF_GUEST' || { cat "$GL_WORK/target.log"; gl_die "guest script failed
 for m in $GDRV; do modprobe $m || fail "modprobe $m"; done
 wait_for $GDEV 20 || { ls /sys/block; fail "no $GDEV"; }
 echo "$GDEV: $(cat /sys/class/block/${GDEV#/dev/}/size) sectors"
-write_verify $GDEV 4194304 || fail "data read back differs"
-write_verify_2cpu $GDEV 4194304 || fail "data read back differs (two CPUs at once)"
+write_verify $GDEV 1048576 || fail "data read back differs"
+write_verify_2cpu $GDEV 1048576 || fail "data read back differs (two CPUs at once)"
 cat /tmp/wv2.in0 /tmp/wv2.in1 >/out/data
 EOF_GUEST
 echo "guest OK; target log:"
@@ -39,7 +39,7 @@ cat "$GL_WORK/target.log"
 kill -0 "$TGT" 2>/dev/null || gl_die "iopath target died during the test"
 gl_bg_stop "$TGT" || gl_die "iopath target exited with an error on SIGTERM"
 if [ "${backend%%:*}" = uring ]; then
-	cmp "$GL_OUT/data" <(head -c 4194304 "$DISK") ||
+	cmp "$GL_OUT/data" <(head -c 1048576 "$DISK") ||
 		gl_die "the target's backing file does not hold what the guest wrote"
 	echo "backing file holds the guest's data"
 fi

@@ -195,6 +195,7 @@ static const char g_jobfile[] =
 	"numjobs=2\n"
 	"\n"
 	"[rand-mix]\n"
+	"wait_for_previous\n"
 	"readwrite=randrw\n"
 	"rwmixread=70\n"
 	"iodepth=1\n"
@@ -226,6 +227,8 @@ test_jobfile(void)
 	CU_ASSERT_EQUAL(jobs[1].numjobs, 1);
 	CU_ASSERT_EQUAL(jobs[1].rwmixread, 70);
 	CU_ASSERT_TRUE(jobs[1].verify);
+	CU_ASSERT_FALSE(jobs[0].stonewall);
+	CU_ASSERT_TRUE(jobs[1].stonewall);
 	iop_jobs_free(jobs, nr);
 }
 
@@ -306,6 +309,56 @@ test_jobfile_load(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
 }
 
+/* Mutated job files never crash the parser (run under ASAN in the sanitizer build). */
+static void
+test_jobfile_fuzz(void)
+{
+	static const char alphabet[] = "[]=;#\n \tabkmgrsw0123456789,:%${}-_";
+	size_t len = sizeof(g_jobfile) - 1;
+	char *t = malloc(len + 64);
+	unsigned int ok = 0, bad = 0;
+	uint64_t x = 88172645463325252ull;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	iop_log_set_quiet(true);
+	for (int round = 0; round < 3000; round++) {
+		struct iop_job *jobs = NULL;
+		unsigned int nr = 0;
+		char err[256];
+		size_t n = len;
+
+		memcpy(t, g_jobfile, len);
+		for (int m = 0; m < 1 + round % 8; m++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			if (n == 0) {
+				break;
+			}
+			if (x % 5 == 0 && n > 1) {
+				n = x % n; /* truncate */
+			} else {
+				t[x % n] = alphabet[(x >> 32) % (sizeof(alphabet) - 1)];
+			}
+		}
+		t[n] = '\0';
+		if (iop_jobfile_parse(t, "fuzz.fio", NULL, &jobs, &nr, err, sizeof(err)) == 0) {
+			CU_ASSERT(nr >= 1);
+			for (unsigned int i = 0; i < nr; i++) {
+				CU_ASSERT(jobs[i].bs > 0 && jobs[i].iodepth >= 1);
+			}
+			iop_jobs_free(jobs, nr);
+			ok++;
+		} else {
+			CU_ASSERT(err[0] != '\0');
+			bad++;
+		}
+	}
+	iop_log_set_quiet(false);
+	CU_ASSERT(ok > 0 && bad > 0);
+	free(t);
+}
+
 static void
 test_copy(void)
 {
@@ -325,4 +378,4 @@ test_copy(void)
 IOP_UT_MAIN("job", IOP_UT(test_defaults), IOP_UT(test_cli_options), IOP_UT(test_fio_names),
 	    IOP_UT(test_bad_options), IOP_UT(test_validate), IOP_UT(test_jobfile),
 	    IOP_UT(test_jobfile_no_sections), IOP_UT(test_jobfile_errors),
-	    IOP_UT(test_jobfile_load), IOP_UT(test_copy))
+	    IOP_UT(test_jobfile_load), IOP_UT(test_jobfile_fuzz), IOP_UT(test_copy))

@@ -277,6 +277,45 @@ test_optional_fields(void)
 	free(b);
 }
 
+/* Mutated result files never crash the reader (run under ASAN in the sanitizer build). */
+static void
+test_reader_fuzz(void)
+{
+	static const char alphabet[] = "{}[]\",:0123456789-.eEtrufalsn ";
+	struct iop_result *a = make_result(), *b = malloc(sizeof(*b));
+	char *text = iop_result_to_json(a), err[256];
+	size_t len = strlen(text);
+	uint64_t x = 2463534242ull;
+	unsigned int rejected = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	for (int round = 0; round < 400; round++) {
+		char *t = strdup(text);
+		size_t n = len;
+
+		for (int m = 0; m < 1 + round % 4; m++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			if (x % 7 == 0) {
+				n = x % n + 1; /* truncate */
+				t[n] = '\0';
+			} else {
+				t[x % n] = alphabet[(x >> 32) % (sizeof(alphabet) - 1)];
+			}
+		}
+		if (iop_result_from_json(t, b, err, sizeof(err))) {
+			CU_ASSERT(err[0] != '\0');
+			rejected++;
+		}
+		free(t);
+	}
+	CU_ASSERT(rejected > 0);
+	free(text);
+	free(a);
+	free(b);
+}
+
 static int
 count_cols(const char *s)
 {
@@ -344,5 +383,5 @@ test_env(void)
 }
 
 IOP_UT_MAIN("result", IOP_UT(test_round_trip), IOP_UT(test_derived), IOP_UT(test_type_checks),
-	    IOP_UT(test_optional_fields),
+	    IOP_UT(test_optional_fields), IOP_UT(test_reader_fuzz),
 	    IOP_UT(test_files), IOP_UT(test_env))

@@ -29,6 +29,7 @@ struct knobs {
 	int flags_reserved, resp_pdo, ident_cntlid, ident_ioccsz0, ident_subnqn, h2c_no_r2t;
 	int hdgst_no_term, icresp_before_icreq, dgst_flag_missing, r2t_dup_ttag, c2h_beyond;
 	int fab_bad_fctype, prop_size, cap_mqes0, connect_data_len, connect_cntlid_bad;
+	int aer, discovery;        /* legitimate behaviour that must not be flagged */
 };
 
 struct capture {
@@ -48,24 +49,46 @@ struct sess {
 	const struct knobs *k;
 };
 
+/* Link layer of the crafted capture: Ethernet/IPv4 (default), Linux cooked/IPv4, loopback/IPv6. */
+static int g_link = DLT_EN10MB;
+
 static void
 sess_frame(struct sess *s, int dir, uint8_t flags, const uint8_t *data, size_t len, uint32_t seq)
 {
-	uint8_t pkt[14 + 20 + 20 + 70000];
+	uint8_t pkt[16 + 40 + 20 + 70000];
 	struct pcap_pkthdr h = {0};
-	uint8_t *ip = pkt + 14, *tcp = ip + 20;
+	size_t l2 = g_link == DLT_EN10MB ? 14 : g_link == DLT_LINUX_SLL ? 16 : 4;
+	bool v6 = g_link == DLT_NULL;
+	uint8_t *ip = pkt + l2, *tcp = ip + (v6 ? 40 : 20);
 	uint16_t sport = dir ? 4420 : s->port, dport = dir ? s->port : 4420;
 
-	memset(pkt, 0, 14 + 40);
-	pkt[12] = 0x08;
-	ip[0] = 0x45;
-	ip[2] = (uint8_t)((40 + len) >> 8);
-	ip[3] = (uint8_t)(40 + len);
-	ip[6] = 0x40;
-	ip[8] = 64;
-	ip[9] = 6;
-	ip[12] = ip[16] = 127;
-	ip[15] = ip[19] = 1;
+	memset(pkt, 0, l2 + 60);
+	if (g_link == DLT_EN10MB) {
+		pkt[12] = 0x08;
+	} else if (g_link == DLT_LINUX_SLL) {
+		pkt[14] = 0x08;
+	} else {
+		uint32_t fam = 10; /* AF_INET6 on Linux, host byte order */
+
+		memcpy(pkt, &fam, 4);
+	}
+	if (v6) {
+		ip[0] = 0x60;
+		ip[4] = (uint8_t)((20 + len) >> 8);
+		ip[5] = (uint8_t)(20 + len);
+		ip[6] = 6;
+		ip[7] = 64;
+		ip[23] = ip[39] = 1; /* ::1 */
+	} else {
+		ip[0] = 0x45;
+		ip[2] = (uint8_t)((40 + len) >> 8);
+		ip[3] = (uint8_t)(40 + len);
+		ip[6] = 0x40;
+		ip[8] = 64;
+		ip[9] = 6;
+		ip[12] = ip[16] = 127;
+		ip[15] = ip[19] = 1;
+	}
 	tcp[0] = (uint8_t)(sport >> 8);
 	tcp[1] = (uint8_t)sport;
 	tcp[2] = (uint8_t)(dport >> 8);
@@ -79,7 +102,7 @@ sess_frame(struct sess *s, int dir, uint8_t flags, const uint8_t *data, size_t l
 	if (len) {
 		memcpy(tcp + 20, data, len);
 	}
-	h.caplen = h.len = (uint32_t)(54 + len);
+	h.caplen = h.len = (uint32_t)((size_t)(tcp - pkt) + 20 + len);
 	h.ts.tv_usec = (int)++s->cap->frame;
 	pcap_dump((u_char *)s->cap->d, &h, pkt);
 }
@@ -317,7 +340,8 @@ build_admin(struct capture *cap, enum seg_mode mode, const struct knobs *k)
 	cw_put32(ic + 12, k->icresp_maxh2c ? 1000 : 8192);
 	pdu_send(&s, 1, ic, 128, NULL, 0, false, false, false);
 	s.dgst = 3;
-	send_connect(&s, 1, 0, 0xffff, k->subnqn_bad ? "not-an-nqn" : g_subnqn);
+	send_connect(&s, 1, 0, 0xffff, k->subnqn_bad ? "not-an-nqn" : k->discovery ? DISCOVERY_NQN
+											  : g_subnqn);
 	send_resp(&s, 1, 0, 0, 1, 0);
 	{
 		uint8_t h[128] = {CW_CMD};
@@ -331,9 +355,14 @@ build_admin(struct capture *cap, enum seg_mode mode, const struct knobs *k)
 		send_resp(&s, 2, 0, 0, k->cap_mqes0 ? 0 : 127, 0);
 	}
 	cw_put16(id + IDC_CNTLID, (uint16_t)(k->ident_cntlid ? 7 : 1));
-	snprintf((char *)id + IDC_SUBNQN, 256, "%s", k->ident_subnqn ? "nqn.other" : g_subnqn);
-	cw_put32(id + IDC_IOCCSZ, k->ident_ioccsz0 ? 0 : 4);
-	cw_put32(id + IDC_IORCSZ, 1);
+	snprintf((char *)id + IDC_SUBNQN, 256, "%s", k->ident_subnqn ? "nqn.other" :
+						     k->discovery ? DISCOVERY_NQN : g_subnqn);
+	/* a discovery controller has no I/O queues: IOCCSZ/IORCSZ stay 0 */
+	cw_put32(id + IDC_IOCCSZ, k->ident_ioccsz0 || k->discovery ? 0 : 4);
+	cw_put32(id + IDC_IORCSZ, k->discovery ? 0 : 1);
+	if (k->aer) {
+		send_cmd(&s, ADMIN_AER, 31, 0, 0, NULL, 0, false); /* never completes */
+	}
 	send_cmd(&s, 0x06, 3, 1, 4096, NULL, 0, k->bad_hdgst);
 	if (k->bad_hdgst) {
 		if (!k->hdgst_no_term) {
@@ -417,7 +446,7 @@ build(const char *path, enum seg_mode mode, const struct knobs *k)
 {
 	struct capture cap = {0};
 
-	cap.dead = pcap_open_dead(DLT_EN10MB, 262144);
+	cap.dead = pcap_open_dead(g_link, 262144);
 	cap.d = pcap_dump_open(cap.dead, path);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cap.d);
 	build_admin(&cap, mode, k);
@@ -545,4 +574,48 @@ test_one_fault_per_rule(void)
 	}
 }
 
-IOP_UT_MAIN("nvme_tcp_check", IOP_UT(test_good_every_segmentation), IOP_UT(test_one_fault_per_rule))
+/* Same verdicts whatever the link layer and IP version of the capture. */
+static void
+test_link_layers(void)
+{
+	static const struct knobs good = {.name = "good"};
+	static const int links[] = {DLT_LINUX_SLL, DLT_NULL};
+	struct iop_conf_verdicts ref, v;
+
+	g_link = DLT_EN10MB;
+	run(&good, SEG_PDU, &ref);
+	for (size_t i = 0; i < IOP_ARRAY_SIZE(links); i++) {
+		g_link = links[i];
+		run(&good, SEG_TINY, &v);
+		CU_ASSERT_EQUAL(v.units, ref.units);
+		for (size_t r = 0; r < v.nrules; r++) {
+			CU_ASSERT_EQUAL(v.st[r].pass, ref.st[r].pass);
+			CU_ASSERT_EQUAL(v.st[r].fail, ref.st[r].fail);
+		}
+		iop_conf_fini(&v);
+	}
+	g_link = DLT_EN10MB;
+	iop_conf_fini(&ref);
+}
+
+/* Behaviour the spec allows must not be reported (found on real kernel traces). */
+static void
+test_no_false_positives(void)
+{
+	static const struct knobs ok[] = {
+		{"AER outstanding at disconnect", NULL, .aer = 1},
+		{"discovery controller IOCCSZ 0", NULL, .discovery = 1},
+	};
+
+	for (size_t i = 0; i < IOP_ARRAY_SIZE(ok); i++) {
+		struct iop_conf_verdicts v;
+
+		run(&ok[i], SEG_PDU, &v);
+		print_failures(&v, ok[i].name);
+		CU_ASSERT_EQUAL(iop_conf_must_failures(&v), 0);
+		iop_conf_fini(&v);
+	}
+}
+
+IOP_UT_MAIN("nvme_tcp_check", IOP_UT(test_good_every_segmentation), IOP_UT(test_one_fault_per_rule),
+	    IOP_UT(test_no_false_positives), IOP_UT(test_link_layers))

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Description: discovery controller: Identify, log page 70h entries/offsets, host filter, GENCTR, AEN. */
+/* Description: discovery controller: Identify, log page 70h, offsets, host filter, GENCTR, AEN. */
 #include <unistd.h>
 #include "targets/nvme/nvme_internal.h"
 #include "tests/unit/targets/nvme/nvme_ut.h"

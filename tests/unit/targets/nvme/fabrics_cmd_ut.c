@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Description: fabrics Connect accept/reject (status, IATTR/IPO), properties (CC->CSTS), KATO, teardown. */
+/* Description: Connect accept/reject (status, IATTR/IPO), properties (CC->CSTS), KATO, teardown. */
 #include <stddef.h>
 #include <unistd.h>
 #include "targets/nvme/nvme_internal.h"
@@ -79,6 +79,9 @@ test_connect_reject(void)
 	iop_nvme_host_build_connect(&cmd, &d, 0, 32, 0xffff, 0, UT_NQN, UT_HOST, hostid);
 	memset(d.hostnqn, 'a', sizeof(d.hostnqn));
 	st = ut_cmd(e.pg, q.qp, &cmd, &d, sizeof(d), &cpl);
+	expect_param(st, &cpl, 1, 512);
+	/* Test 6b: a host NQN that is not an NQN ("nqn." prefix) -> data offset 512 */
+	st = ut_connect(e.pg, q.qp, 0, 31, 0xffff, UT_NQN, "not an nqn", 0, &cpl);
 	expect_param(st, &cpl, 1, 512);
 	/* Test 7: short Connect data */
 	iop_nvme_host_build_connect(&cmd, &d, 0, 32, 0xffff, 0, UT_NQN, UT_HOST, hostid);
@@ -173,6 +176,28 @@ test_sequence(void)
 	iop_nvme_host_build_identify(&cmd, IOP_NVME_CNS_CTRLR, 0, 0);
 	CU_ASSERT_EQUAL(UT_SC(ut_cmd(e.pg, q.qp, &cmd, buf, sizeof(buf), &cpl)),
 			IOP_NVME_SC_COMMAND_SEQUENCE_ERROR);
+	/* capsules must use SGLs (PSDT 01b) and no fused operations: Invalid Field */
+	CU_ASSERT_EQUAL(ut_prop_set(e.pg, q.qp, IOP_NVME_REG_CC, UT_CC_ENABLE), 0);
+	{
+		static struct ut_req r;
+		static const uint8_t bad_flags[] = {0x00, 0x80, 0xc0, 0x41, 0x42};
+
+		for (size_t i = 0; i < sizeof(bad_flags); i++) {
+			memset(&r, 0, sizeof(r));
+			iop_nvme_host_build_identify(&r.req.cmd, IOP_NVME_CNS_CTRLR, 0, 0);
+			r.req.cmd.flags = bad_flags[i];
+			iop_nvme_sgl_set_unkeyed(&r.req.cmd.dptr.sgl1, 0, 4096,
+						 IOP_NVME_SGL_ID_TCP_HOSTBUF);
+			r.req.qpair = q.qp;
+			r.req.done = ut_req_done;
+			CU_ASSERT_EQUAL(UT_SC(iop_nvme_req_prepare(&r.req)), IOP_NVME_SC_INVALID_FIELD);
+			CU_ASSERT_EQUAL(r.req.data_len, 0);     /* no data is to be moved */
+			iop_nvme_req_exec(&r.req);
+			CU_ASSERT_EQUAL(r.done, 1);
+			CU_ASSERT_EQUAL(UT_SC(iop_nvme_cpl_status(&r.req.cpl)),
+					IOP_NVME_SC_INVALID_FIELD);
+		}
+	}
 	/* unknown fabrics command type */
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.opc = IOP_NVME_OPC_FABRIC;
@@ -205,6 +230,10 @@ test_properties(void)
 	CU_ASSERT_EQUAL(UT_SC(st), IOP_NVME_SC_INVALID_FIELD);
 	ut_prop_get(e.pg, e.admin.qp, 0x40, 4, &st);
 	CU_ASSERT_EQUAL(UT_SC(st), IOP_NVME_SC_INVALID_FIELD);
+	/* NSSR is not offered (CAP.NSSRS = 0) */
+	CU_ASSERT_EQUAL(UT_SC(ut_prop_set(e.pg, e.admin.qp, IOP_NVME_REG_NSSR, IOP_NVME_NSSR_MAGIC)),
+			IOP_NVME_SC_INVALID_FIELD);
+	CU_ASSERT_EQUAL(iop_nvme_ctrlr_csts(c), IOP_NVME_CSTS_RDY);
 	/* VS is read-only */
 	CU_ASSERT_EQUAL(UT_SC(ut_prop_set(e.pg, e.admin.qp, IOP_NVME_REG_VS, 0)),
 			IOP_NVME_SC_INVALID_FIELD);

@@ -108,6 +108,14 @@ test_flush_zeroes_dsm(void)
 	cmd.nsid = 0xffffffff;
 	CU_ASSERT_EQUAL(ut_cmd(e.pg, e.io.qp, &cmd, NULL, 0, NULL), 0);
 	CU_ASSERT_EQUAL(ut_ram_ops[IOP_OP_FLUSH], before + 2);
+	/* a FUA write on a volatile-cache backend is followed by a flush */
+	before = ut_ram_ops[IOP_OP_FLUSH];
+	rw_cmd(&cmd, IOP_NVME_OPC_WRITE, 1, 30, 1);
+	cmd.cdw12 |= IOP_NVME_RW_FUA;
+	CU_ASSERT_EQUAL(ut_cmd(e.pg, e.io.qp, &cmd, g_wbuf, 512, NULL), 0);
+	CU_ASSERT_EQUAL(ut_ram_ops[IOP_OP_FLUSH], before + 1);
+	CU_ASSERT_EQUAL(memcmp(ut_ram_data(e.be) + 30 * 512, g_wbuf, 512), 0);
+	memset(ut_ram_data(e.be) + 30 * 512, 0x5a, 512);
 	/* write zeroes of 4 blocks at 4 */
 	rw_cmd(&cmd, IOP_NVME_OPC_WRITE_ZEROES, 1, 4, 4);
 	CU_ASSERT_EQUAL(ut_cmd(e.pg, e.io.qp, &cmd, NULL, 0, NULL), 0);
@@ -340,5 +348,6 @@ test_malloc_backend(void)
 	}
 }
 
-IOP_UT_MAIN("nvme_io", IOP_UT(test_malloc_backend), IOP_UT(test_read_write), IOP_UT(test_flush_zeroes_dsm),
+IOP_UT_MAIN("nvme_io", IOP_UT(test_malloc_backend), IOP_UT(test_read_write),
+	    IOP_UT(test_flush_zeroes_dsm),
 	    IOP_UT(test_errors), IOP_UT(test_busy_and_inline), IOP_UT(test_sqhd))

@@ -213,10 +213,9 @@ ut_submit(struct iop_nvme_qpair *qp, struct ut_req *r, const struct iop_nvme_cmd
 {
 	memset(r, 0, sizeof(*r));
 	r->req.cmd = *cmd;
-	if (len) {
-		r->req.cmd.flags = IOP_NVME_PSDT_SGL_MPTR_CONTIG << IOP_NVME_PSDT_SHIFT;
-		iop_nvme_sgl_set_unkeyed(&r->req.cmd.dptr.sgl1, 0, len, IOP_NVME_SGL_ID_TCP_HOSTBUF);
-	}
+	/* as NVMe/TCP hosts do: PSDT 01b on every capsule, a transport data block for data */
+	r->req.cmd.flags |= IOP_NVME_PSDT_SGL_MPTR_CONTIG << IOP_NVME_PSDT_SHIFT;
+	iop_nvme_sgl_set_unkeyed(&r->req.cmd.dptr.sgl1, 0, len, IOP_NVME_SGL_ID_TCP_HOSTBUF);
 	r->req.qpair = qp;
 	r->req.done = ut_req_done;
 	r->req.iov = r->iov;

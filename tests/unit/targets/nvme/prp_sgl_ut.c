@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Description: PRP/SGL walking over fake guest memory, and a PCIe controller driven by registers. */
+/* Description: PRP/SGL walking over fake guest memory; a PCIe controller driven by registers. */
 #include "targets/nvme/nvme_internal.h"
 #include "tests/unit/targets/nvme/nvme_ut.h"
 
@@ -153,6 +153,17 @@ test_prp_list(void)
 	CU_ASSERT_EQUAL(iop_nvme_prp_to_iov(gpa(3, 0), gpa(0, 0), 16384, 4096, gtr, NULL, true, iov,
 					    64, &n), NVME_ST(GENERIC, DATA_TRANSFER_ERROR));
 	g_hole = -1;
+	/* Test 6b: a list page whose chain entry points at itself, with a huge length: bounded */
+	{
+		uint64_t *l = gptr64(gpa(2, 0));
+
+		for (int i = 0; i < 512; i++) {
+			l[i] = gpa(3, 0);
+		}
+		l[511] = gpa(2, 0);
+		CU_ASSERT_EQUAL(iop_nvme_prp_to_iov(gpa(3, 0), gpa(2, 0), 0xffffffffu, 4096, gtr, NULL,
+						    false, iov, 64, &n), NVME_ST(GENERIC, INVALID_FIELD));
+	}
 	/* Test 7: more entries than iovecs */
 	CU_ASSERT_EQUAL(iop_nvme_prp_to_iov(gpa(3, 0), gpa(0, 0), 16384, 4096, gtr, NULL, true, iov,
 					    2, &n), NVME_ST(GENERIC, INVALID_FIELD));
@@ -385,6 +396,9 @@ test_pcie_ctrlr(void)
 	CU_ASSERT_EQUAL(reg32(c, IOP_NVME_REG_CSTS), IOP_NVME_CSTS_RDY);
 	wreg32(c, IOP_NVME_REG_AQA, 0);
 	CU_ASSERT_EQUAL(reg32(c, IOP_NVME_REG_AQA), (31u << 16) | 31u);
+	wreg32(c, IOP_NVME_REG_NSSR, IOP_NVME_NSSR_MAGIC);         /* CAP.NSSRS = 0: ignored */
+	CU_ASSERT_EQUAL(reg32(c, IOP_NVME_REG_CSTS), IOP_NVME_CSTS_RDY);
+	CU_ASSERT_EQUAL(f.disables, 0);
 
 	CU_ASSERT_EQUAL(iop_nvme_qpair_create_pcie(pg, c, 0, 32, &ut_qp_ops, &aqu, &aq), 0);
 	CU_ASSERT_EQUAL(iop_nvme_qpair_create_pcie(pg, c, 0, 32, &ut_qp_ops, &aqu, &aq), -EEXIST);
@@ -396,6 +410,10 @@ test_pcie_ctrlr(void)
 	CU_ASSERT_STRING_EQUAL(id->subnqn, UT_NQN);
 	CU_ASSERT_EQUAL(id->ioccsz, 0);
 	CU_ASSERT_EQUAL(id->sgls, IOP_NVME_SGLS_SUPPORTED);
+	/* fused operations are not supported */
+	cmd.flags = 1;
+	CU_ASSERT_EQUAL(UT_SC(pcie_cmd(pg, aq, &cmd, &cpl)), IOP_NVME_SC_INVALID_FIELD);
+	cmd.flags = 0;
 	/* Identify into unmapped memory: Data Transfer Error, nothing written */
 	cmd.dptr.prp.prp1 = 0x4000;
 	CU_ASSERT_EQUAL(UT_SC(pcie_cmd(pg, aq, &cmd, &cpl)), IOP_NVME_SC_DATA_TRANSFER_ERROR);
@@ -485,6 +503,13 @@ test_pcie_ctrlr(void)
 	}
 	iop_nvme_qpair_stop(ioq);
 	iop_nvme_qpair_destroy(ioq);
+	/* keep-alive expiry on PCIe: controller fatal status */
+	iop_nvme_host_build_set_features(&cmd, IOP_NVME_FEAT_KEEP_ALIVE_TIMER, 1000);
+	CU_ASSERT_EQUAL(pcie_cmd(pg, aq, &cmd, &cpl), 0);
+	CU_ASSERT_FALSE(nvme_ctrlr_check_kato(c, iop_now_ns() + 500000000ull));
+	CU_ASSERT_TRUE(nvme_ctrlr_check_kato(c, iop_now_ns() + 1500000000ull));
+	CU_ASSERT(reg32(c, IOP_NVME_REG_CSTS) & IOP_NVME_CSTS_CFS);
+	CU_ASSERT_EQUAL(aqu.disconnects, 1);
 	/* shutdown then reset */
 	wreg32(c, IOP_NVME_REG_CC, UT_CC_ENABLE | (1u << IOP_NVME_CC_SHN_SHIFT));
 	CU_ASSERT_EQUAL(f.shutdowns, 1);

@@ -2,6 +2,7 @@
 /* Description: split virtqueue device side against the driver side: chains, indirect tables,
  * loops, out-of-range descriptors, oversized chains, corrupt rings, event-index suppression. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -38,6 +39,7 @@ setup(bool event_idx)
 	CU_ASSERT_EQUAL(iop_vmem_add_ptr(&g_vmem, g_mem, GPA_BASE, MEM_SIZE, 0x7f0000000000ull), 0);
 	iop_vdrv_fini(&g_drv);
 	CU_ASSERT_EQUAL(iop_vdrv_init(&g_drv, g_mem, QSZ, event_idx), 0);
+	iop_vq_detach(&g_vq);
 	memset(&g_vq, 0, sizeof(g_vq));
 	g_vq.callfd = -1;
 	CU_ASSERT_EQUAL(iop_vq_attach(&g_vq, &g_vmem, QSZ, g_drv.desc, g_drv.avail, g_drv.used, 0,
@@ -278,5 +280,250 @@ test_event_idx(void)
 	CU_ASSERT_TRUE(iop_vring_need_event(0xffff, 1, 0xfffe));
 }
 
+/* ---- packed rings ---- */
+
+static void
+setup_packed(uint16_t size)
+{
+	setup(false);
+	iop_vdrv_fini(&g_drv);
+	CU_ASSERT_EQUAL(iop_vdrv_init_packed(&g_drv, g_mem, size), 0);
+	memset(&g_vq, 0, sizeof(g_vq));
+	g_vq.callfd = -1;
+	CU_ASSERT_EQUAL(iop_vq_attach_packed(&g_vq, &g_vmem, size, g_drv.area_desc,
+					     g_drv.area_driver, g_drv.area_device, 0x80008000u, true),
+			0);
+}
+
+static void
+test_packed_wrap(void)
+{
+	struct iop_vdrv_sg sg[3];
+	struct iop_vq_elem *pend = calloc(4, sizeof(*pend));
+	uint32_t len;
+	unsigned int got = 0;
+
+	/* size 6 (not a power of 2), 2-3 descriptor chains, completions out of order, many wraps */
+	setup_packed(6);
+	sg[0] = (struct iop_vdrv_sg){gpa(g_mem + 65536), 16, false};
+	sg[1] = (struct iop_vdrv_sg){gpa(g_mem + 69632), 512, true};
+	sg[2] = (struct iop_vdrv_sg){gpa(g_mem + 73728), 1, true};
+	for (uintptr_t i = 1; i <= 100; i += 2) {
+		unsigned int n1 = (i % 3) ? 3 : 2;
+
+		CU_ASSERT_EQUAL_FATAL(iop_vdrv_add(&g_drv, sg, n1, (void *)i), 0);
+		CU_ASSERT_EQUAL_FATAL(iop_vdrv_add(&g_drv, sg, 2, (void *)(i + 1)), 0);
+		iop_vdrv_publish(&g_drv);
+		CU_ASSERT_EQUAL_FATAL(iop_vq_pop(&g_vq, &pend[0]), 1);
+		CU_ASSERT_EQUAL(pend[0].nout + pend[0].nin, n1);
+		CU_ASSERT_EQUAL_FATAL(iop_vq_pop(&g_vq, &pend[1]), 1);
+		CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &pend[2]), 0);
+		/* second request completes first */
+		iop_vq_push(&g_vq, pend[1].head, 7);
+		iop_vq_push(&g_vq, pend[0].head, 9);
+		iop_vq_flush(&g_vq);
+		CU_ASSERT_PTR_EQUAL(iop_vdrv_get(&g_drv, &len), (void *)(i + 1));
+		CU_ASSERT_EQUAL(len, 7);
+		CU_ASSERT_PTR_EQUAL(iop_vdrv_get(&g_drv, &len), (void *)i);
+		CU_ASSERT_EQUAL(len, 9);
+		CU_ASSERT_PTR_NULL(iop_vdrv_get(&g_drv, &len));
+		got += 2;
+	}
+	CU_ASSERT_EQUAL(got, 100);
+	CU_ASSERT_EQUAL(g_drv.nfree, 6);
+	/* base for GET_VRING_BASE round-trips */
+	CU_ASSERT_EQUAL(iop_vq_base(&g_vq) & 0x7fff, g_vq.last_avail);
+	free(pend);
+}
+
+static void
+test_packed_bad(void)
+{
+	struct vring_packed_desc *tbl;
+	struct iop_vdrv_sg sg[2];
+	uint32_t len;
+
+	/* Test 1: buffer outside guest memory: refused, returned with length 0 */
+	setup_packed(8);
+	sg[0] = (struct iop_vdrv_sg){GPA_BASE + MEM_SIZE - 4, 16, false};
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, sg, 1, (void *)1), 0);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EINVAL);
+	CU_ASSERT_EQUAL(g_vq.last_err, IOP_VQ_ERR_RANGE);
+	iop_vq_push(&g_vq, g_e.head, 0);
+	iop_vq_flush(&g_vq);
+	CU_ASSERT_PTR_EQUAL(iop_vdrv_get(&g_drv, &len), (void *)1);
+	CU_ASSERT_EQUAL(len, 0);
+
+	/* Test 2: indirect table */
+	tbl = (void *)(g_mem + 32768);
+	tbl[0] = (struct vring_packed_desc){gpa(g_mem + 65536), 16, 0, 0};
+	tbl[1] = (struct vring_packed_desc){gpa(g_mem + 69632), 1, 0, VRING_DESC_F_WRITE};
+	sg[0] = (struct iop_vdrv_sg){gpa(tbl), 32, false};
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, sg, 1, (void *)2), 0);
+	g_drv.pdesc[1].flags |= VRING_DESC_F_INDIRECT;
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), 1);
+	CU_ASSERT_EQUAL(g_e.nout, 1);
+	CU_ASSERT_EQUAL(g_e.nin, 1);
+	iop_vq_push(&g_vq, g_e.head, 1);
+
+	/* Test 3: a chain running into a descriptor that is not available: ring broken */
+	setup_packed(8);
+	sg[0] = (struct iop_vdrv_sg){gpa(g_mem + 65536), 16, false};
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, sg, 1, (void *)3), 0);
+	g_drv.pdesc[0].flags |= VRING_DESC_F_NEXT;
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EPIPE);
+	CU_ASSERT_TRUE(g_vq.broken);
+
+	/* Test 4: every descriptor says NEXT: no end, no hang */
+	setup_packed(4);
+	for (int i = 0; i < 4; i++) {
+		g_drv.pdesc[i] = (struct vring_packed_desc){gpa(g_mem + 65536), 16, 0,
+			(uint16_t)(VRING_DESC_F_NEXT | (1u << VRING_PACKED_DESC_F_AVAIL))};
+	}
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EPIPE);
+	CU_ASSERT_TRUE(g_vq.broken);
+
+	/* Test 5: buffer id out of range */
+	setup_packed(4);
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, sg, 1, (void *)5), 0);
+	g_drv.pdesc[0].id = 9;
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), -EPIPE);
+}
+
+static void
+test_packed_notify(void)
+{
+	struct iop_vdrv_sg sg = {0};
+	int efd = eventfd(0, EFD_NONBLOCK);
+	uint64_t v;
+
+	setup_packed(8);
+	sg = (struct iop_vdrv_sg){gpa(g_mem + 65536), 16, true};
+	g_vq.callfd = efd;
+	/* device polls: no kicks wanted */
+	iop_vq_kick_enable(&g_vq, false);
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)1), 0);
+	CU_ASSERT_FALSE(iop_vdrv_publish(&g_drv));
+	/* driver polls: no interrupt */
+	iop_vdrv_irq_enable(&g_drv, false);
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), 1);
+	iop_vq_push(&g_vq, g_e.head, 1);
+	CU_ASSERT_FALSE(iop_vq_flush(&g_vq));
+	CU_ASSERT_EQUAL(read(efd, &v, 8), -1);
+	CU_ASSERT_PTR_NOT_NULL(iop_vdrv_get(&g_drv, NULL));
+	/* both sides sleep: kick and interrupt */
+	CU_ASSERT_FALSE(iop_vq_kick_enable(&g_vq, true));
+	CU_ASSERT_FALSE(iop_vdrv_irq_enable(&g_drv, true));
+	CU_ASSERT_EQUAL(iop_vdrv_add(&g_drv, &sg, 1, (void *)2), 0);
+	CU_ASSERT_TRUE(iop_vdrv_publish(&g_drv));
+	CU_ASSERT_EQUAL(iop_vq_pop(&g_vq, &g_e), 1);
+	iop_vq_push(&g_vq, g_e.head, 1);
+	CU_ASSERT_TRUE(iop_vq_flush(&g_vq));
+	CU_ASSERT_EQUAL(read(efd, &v, 8), 8);
+	close(efd);
+	iop_vq_detach(&g_vq);
+}
+
+static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rnd(void)
+{
+	g_rng ^= g_rng << 13;
+	g_rng ^= g_rng >> 7;
+	g_rng ^= g_rng << 17;
+	return (uint32_t)g_rng;
+}
+
+/* Random descriptor tables, indirect tables and ring indices: pop must return, never crash,
+ * and every chain it accepts must lie in guest memory. */
+static void
+test_fuzz(void)
+{
+	unsigned int accepted = 0, refused = 0, broken = 0;
+
+	for (int round = 0; round < 3000; round++) {
+		bool packed = round & 1;
+		uint8_t *m;
+
+		if (packed) {
+			setup_packed((uint16_t)(1 + rnd() % 16));
+		} else {
+			setup(round & 2);
+		}
+		m = g_mem;
+		(void)m;
+		/* plausible but random descriptors: mostly in memory, small lengths, random flags
+		 * and links; a random indirect table at 32 KiB */
+		for (int i = 0; i < 64; i++) {
+			uint64_t addr = (rnd() % 8) ? GPA_BASE + rnd() % (MEM_SIZE + 4096) : rnd();
+			uint32_t len = (rnd() % 8) ? rnd() % 8192 : rnd();
+			uint16_t fl = (uint16_t)(rnd() & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
+							  ((rnd() % 4) ? 0 : VRING_DESC_F_INDIRECT)));
+			uint16_t nx = (uint16_t)(rnd() % 20);
+			struct vring_desc *ind = (void *)(g_mem + 32768);
+
+			if ((rnd() % 5) == 0) {
+				addr = gpa(ind);
+				len = 16 * (rnd() % 24);
+			}
+			ind[i % 32] = (struct vring_desc){addr, len, (uint16_t)(fl & ~VRING_DESC_F_INDIRECT),
+							  nx};
+			if (packed) {
+				struct vring_packed_desc *d = &g_drv.pdesc[i % g_vq.size];
+
+				d->addr = addr;
+				d->len = len;
+				d->id = (uint16_t)(rnd() % (g_vq.size + 2));
+				d->flags = (uint16_t)(fl | ((rnd() % 6) ? 1u << VRING_PACKED_DESC_F_AVAIL : 0) |
+						      ((rnd() % 6) ? 0 : 1u << VRING_PACKED_DESC_F_USED));
+			} else {
+				g_drv.desc[i % QSZ] = (struct vring_desc){addr, len, fl, nx};
+				g_drv.avail->ring[i % QSZ] = (uint16_t)(rnd() % (QSZ + 2));
+			}
+		}
+		if (!packed) {
+			g_drv.avail->idx = (uint16_t)(rnd() % (QSZ + 3));
+		}
+		for (int k = 0; k < 8; k++) {
+			struct iop_vq_elem *e = &g_e;
+			int rc = iop_vq_pop(&g_vq, e);
+
+			if (rc == 1) {
+				accepted++;
+				for (unsigned int j = 0; j < (unsigned int)(e->nout + e->nin); j++) {
+					uint8_t *b = e->iov[j].iov_base;
+
+					CU_ASSERT_FATAL(e->iov[j].iov_len == 0 ||
+							(b >= g_mem && b + e->iov[j].iov_len <= g_mem + MEM_SIZE));
+				}
+				iop_vq_push(&g_vq, e->head, 0);
+			} else if (rc == -EINVAL) {
+				refused++;
+				iop_vq_push(&g_vq, e->head, 0);
+			} else if (rc == -EPIPE) {
+				broken++;
+				break;
+			} else {
+				break;
+			}
+			iop_vq_flush(&g_vq);
+		}
+	}
+	printf("fuzz: %u accepted, %u refused, %u broken rings\n", accepted, refused, broken);
+	CU_ASSERT(accepted > 0 && refused > 0 && broken > 0);
+}
+
+static void
+test_cleanup(void)
+{
+	iop_vq_detach(&g_vq);
+	iop_vdrv_fini(&g_drv);
+	free(g_mem);
+	g_mem = NULL;
+}
+
 IOP_UT_MAIN("virtqueue", IOP_UT(test_chain), IOP_UT(test_indirect), IOP_UT(test_loop),
-	    IOP_UT(test_out_of_range), IOP_UT(test_oversized), IOP_UT(test_event_idx))
+	    IOP_UT(test_out_of_range), IOP_UT(test_oversized), IOP_UT(test_event_idx),
+	    IOP_UT(test_packed_wrap), IOP_UT(test_packed_bad), IOP_UT(test_packed_notify),
+	    IOP_UT(test_fuzz), IOP_UT(test_cleanup))

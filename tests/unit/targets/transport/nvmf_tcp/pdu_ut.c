@@ -7,7 +7,9 @@
 #include <string.h>
 #include "iopath/nvme_tcp_spec.h"
 #include "iopath/util.h"
+#include "iopath/option.h"
 #include "targets/transport/nvmf_tcp/nvmf_tcp_internal.h"
+#include "targets/transport/nvmf_tcp/nvmf_tcp_sock.h"
 #include "tests/common/ut.h"
 
 static void
@@ -87,7 +89,7 @@ static const struct ch_case g_ch_cases[] = {
 	{"r2t to ctrl", true, true, false, false, {9, 0, 24, 0, 24}, -EPROTO, FES_HF, 0, 0},
 	{"cmd to host", false, true, false, false, {CMD, 0, 72, 0, 72}, -EPROTO, FES_HF, 0, 0},
 	/* 3: sequence */
-	{"cmd before icreq", true, false, false, false, {CMD, 0, 72, 0, 72}, -EPROTO, FES_SEQ, 0, 0},
+	{"cmd pre-IC", true, false, false, false, {CMD, 0, 72, 0, 72}, -EPROTO, FES_SEQ, 0, 0},
 	{"icreq twice", true, true, false, false, {0, 0, 128, 0, 128}, -EPROTO, FES_SEQ, 0, 0},
 	/* 4: flags */
 	{"cmd LAST flag", true, true, false, false, {CMD, 4, 72, 0, 72}, -EPROTO, FES_HF, 1, 0},
@@ -105,8 +107,8 @@ static const struct ch_case g_ch_cases[] = {
 	{"icreq hlen 127", true, false, false, false, {0, 0, 127, 0, 128}, -EPROTO, FES_HF, 2, 0},
 	{"h2c hlen 28", true, true, false, false, {H2CD, 0, 28, 28, 28 + 64}, -EPROTO, FES_HF, 2, 0},
 	/* 6: pdo */
-	{"pdo in header", true, true, false, false, {CMD, 0, 72, 16, 72 + 64}, -EPROTO, FES_HF, 3, 0},
-	{"pdo unaligned", true, true, false, false, {CMD, 0, 72, 74, 74 + 64}, -EPROTO, FES_HF, 3, 0},
+	{"pdo in hdr", true, true, false, false, {CMD, 0, 72, 16, 72 + 64}, -EPROTO, FES_HF, 3, 0},
+	{"pdo align", true, true, false, false, {CMD, 0, 72, 74, 74 + 64}, -EPROTO, FES_HF, 3, 0},
 	{"pdo w/o data", true, true, false, false, {CMD, 0, 72, 72, 72}, -EPROTO, FES_HF, 3, 0},
 	{"pdo past plen", true, true, false, false, {CMD, 0, 72, 200, 100}, -EPROTO, FES_HF, 3, 0},
 	{"pdo hides hdgst", true, true, true, false, {CMD, 1, 72, 72, 76 + 64}, -EPROTO, FES_HF, 3,
@@ -347,6 +349,73 @@ test_rx_parser(void)
 	nvmf_tcp_rx_fini(&rx);
 }
 
+/* Scatter src into an iovec array like recvmsg would. */
+static size_t
+fake_recvmsg(const struct iovec *iov, int cnt, const uint8_t *src, size_t len)
+{
+	size_t done = 0;
+
+	for (int i = 0; i < cnt && done < len; i++) {
+		size_t n = IOP_MIN(iov[i].iov_len, len - done);
+
+		memcpy(iov[i].iov_base, src + done, n);
+		done += n;
+	}
+	return done;
+}
+
+static void
+test_rx_direct(void)
+{
+	static uint8_t stream[2 * 40000], data[20000], dst[20000];
+	struct nvmf_tcp_rx rx;
+	struct iovec v[2] = {{dst, 7000}, {dst + 7000, 13000}}, io[9];
+	uint32_t len, off = 0;
+	int hdrs = 0, dones = 0, ev, directs = 0;
+
+	for (size_t i = 0; i < sizeof(data); i++) {
+		data[i] = (uint8_t)(i * 31 + 7);
+	}
+	len = build_stream(stream, data, sizeof(data));
+	CU_ASSERT_EQUAL_FATAL(nvmf_tcp_rx_init(&rx, 4096, true), 0);
+	rx.p.ic_done = rx.p.hdgst = rx.p.ddgst = true;
+	rx.p.max_data = 32768;
+	/* Receive in 1000-byte "segments": once inside a PDU's data with nothing buffered, the
+	 * bytes go straight to dst (and whatever follows into the staging buffer). */
+	while (off < len) {
+		size_t direct;
+		int cnt = nvmf_tcp_rx_direct_iov(&rx, io, 9, &direct);
+		size_t n;
+
+		if (cnt) {
+			n = fake_recvmsg(io, cnt, stream + off, IOP_MIN(1000u, len - off));
+			nvmf_tcp_rx_direct_done(&rx, n, direct);
+			directs++;
+		} else {
+			nvmf_tcp_rx_space(&rx);
+			n = IOP_MIN(IOP_MIN(1000u, len - off), rx.cap - rx.end);
+			memcpy(rx.buf + rx.end, stream + off, n);
+			rx.end += (uint32_t)n;
+		}
+		off += (uint32_t)n;
+		while ((ev = nvmf_tcp_rx_step(&rx)) > 0) {
+			if (ev == NVMF_TCP_RX_HDR) {
+				hdrs++;
+				nvmf_tcp_rx_set_dst(&rx, v, 2, 0);
+			} else {
+				dones++;
+				CU_ASSERT_FALSE(rx.ddgst_bad);
+			}
+		}
+		CU_ASSERT_EQUAL_FATAL(ev, 0);
+	}
+	CU_ASSERT_EQUAL(hdrs, 2);
+	CU_ASSERT_EQUAL(dones, 2);
+	CU_ASSERT(directs > 10);
+	CU_ASSERT_EQUAL(memcmp(dst, data, sizeof(data)), 0);
+	nvmf_tcp_rx_fini(&rx);
+}
+
 /* Replay both directions of shared/traces/nvme-tcp/nvmetcp_digest.pcap through the parser. */
 struct replay {
 	struct nvmf_tcp_rx rx;
@@ -456,6 +525,36 @@ test_replay_capture(void)
 	nvmf_tcp_rx_fini(&c2h.rx);
 }
 
-IOP_UT_MAIN("nvmf_tcp_pdu", IOP_UT(test_crc32c_vectors), IOP_UT(test_hdgst_from_capture),
-	    IOP_UT(test_ch_table), IOP_UT(test_ic_checks), IOP_UT(test_layout),
-	    IOP_UT(test_rx_parser), IOP_UT(test_replay_capture))
+struct q_opts {
+	bool hdgst;
+	uint64_t qd;
+};
+
+static const struct iop_option g_q_tbl[] = {
+	{"hdgst", NULL, IOP_OPT_BOOL, offsetof(struct q_opts, hdgst), "0", 0, 0, NULL, ""},
+	{"qd", NULL, IOP_OPT_UINT, offsetof(struct q_opts, qd), "1", 1, 64, NULL, ""},
+	{NULL},
+};
+
+static void
+test_uri_query(void)
+{
+	struct q_opts o = {false, 1};
+	char p1[] = "nqn.x:y?hdgst=1&qd=8&sqfc_disable=0", p2[] = "nqn.x:y", p3[] = "n?qd=100";
+	char err[128];
+
+	/* 1: known keys set, unknown ones (meant for the other end) skipped, NQN cut */
+	CU_ASSERT_EQUAL(nvmf_tcp_uri_query(p1, g_q_tbl, &o, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(p1, "nqn.x:y");
+	CU_ASSERT(o.hdgst);
+	CU_ASSERT_EQUAL(o.qd, 8);
+	/* 2: no query: untouched */
+	CU_ASSERT_EQUAL(nvmf_tcp_uri_query(p2, g_q_tbl, &o, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(p2, "nqn.x:y");
+	/* 3: a known key with a bad value is an error */
+	CU_ASSERT_NOT_EQUAL(nvmf_tcp_uri_query(p3, g_q_tbl, &o, err, sizeof(err)), 0);
+}
+
+IOP_UT_MAIN("nvmf_tcp_pdu", IOP_UT(test_uri_query), IOP_UT(test_crc32c_vectors),
+	    IOP_UT(test_hdgst_from_capture), IOP_UT(test_ch_table), IOP_UT(test_ic_checks), IOP_UT(test_layout),
+	    IOP_UT(test_rx_parser), IOP_UT(test_rx_direct), IOP_UT(test_replay_capture))

@@ -60,7 +60,8 @@ static const struct iop_option g_rt_opts[] = {
 	{NULL},
 };
 
-enum { RT_WR_RECV = 0, RT_WR_READ = 1, RT_WR_SEND = 2 };
+/* wr_id low bits: what completed. WRITEs are unsignalled: they only show up when they fail. */
+enum { RT_WR_RECV = 0, RT_WR_READ = 1, RT_WR_SEND = 2, RT_WR_WRITE = 3 };
 enum rt_req_state { RTR_FREE, RTR_READ, RTR_EXEC, RTR_SEND };
 enum rt_conn_state { RTC_ACCEPTED, RTC_LIVE, RTC_DEAD };
 
@@ -247,7 +248,7 @@ rt_req_done(struct iop_nvme_req *nreq)
 		dsge.addr = (uintptr_t)r->buf;
 		dsge.length = r->n.data_len;
 		dsge.lkey = c->dmr->lkey;
-		wr[0].wr_id = (uintptr_t)r;
+		wr[0].wr_id = (uintptr_t)r | RT_WR_WRITE;
 		wr[0].opcode = IBV_WR_RDMA_WRITE;
 		wr[0].sg_list = &dsge;
 		wr[0].num_sge = 1;
@@ -387,14 +388,17 @@ rt_conn_poll(struct rt_conn *c)
 		unsigned int kind = id & 3;
 		struct rt_req *r = (struct rt_req *)(uintptr_t)(id & ~3ull);
 
-		c->posted--;
+		if (kind != RT_WR_WRITE) {
+			c->posted--;
+		}
 		if (wc[k].status != IBV_WC_SUCCESS) {
 			if (c->state == RTC_LIVE) {
 				IOP_ERR("%s: work completion %s (opcode %d)", c->peer,
 					ibv_wc_status_str(wc[k].status), wc[k].opcode);
 			}
-			if (kind != RT_WR_RECV) {
-				/* READ or SEND of a request: the request is finished here. */
+			if (kind == RT_WR_READ || kind == RT_WR_SEND) {
+				/* READ or SEND of a request: the request is finished here (a failed
+				 * WRITE is followed by the flushed SEND of the same request). */
 				if (r->state == RTR_READ || r->state == RTR_SEND) {
 					rt_req_put(r);
 				}
@@ -418,6 +422,8 @@ rt_conn_poll(struct rt_conn *c)
 			break;
 		case RT_WR_SEND:
 			rt_req_put(r);
+			break;
+		default:
 			break;
 		}
 	}

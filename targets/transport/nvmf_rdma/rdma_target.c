@@ -46,6 +46,7 @@ struct rt_opts {
 	uint64_t max_io;
 	uint64_t queue_depth;
 	uint64_t kato;
+	uint64_t srq;          /* shared receive queue entries; 0 = a receive queue per connection */
 };
 
 static const struct iop_option g_rt_opts[] = {
@@ -57,6 +58,8 @@ static const struct iop_option g_rt_opts[] = {
 	 RT_MAX_DEPTH, NULL, "entries per I/O queue"},
 	{"kato", NULL, IOP_OPT_UINT, offsetof(struct rt_opts, kato), "0", 0, 0, NULL,
 	 "default keep-alive timeout (ms) for I/O controllers"},
+	{"srq", NULL, IOP_OPT_UINT, offsetof(struct rt_opts, srq), "512", 0, 65536, NULL,
+	 "entries of the poll group's shared receive queue (0: one receive queue per connection)"},
 	{NULL},
 };
 
@@ -92,6 +95,7 @@ struct rt_conn {
 	struct ibv_comp_channel *ch;
 	struct ibv_cq *cq;
 	struct ibv_pd *pd;
+	struct ibv_srq *srq;     /* the poll group's SRQ, or NULL: own receive queue */
 	struct iop_nvme_qpair *nqp;
 	uint16_t qid;
 	uint32_t depth;          /* queue entries = receive buffers = requests */
@@ -126,6 +130,13 @@ struct rt {
 	struct rdma_cm_id *lid;
 	struct rt_pd *pds;
 	struct rt_conn *conns;
+	/* shared receive queue of the poll group (created with the first connection's device) */
+	struct ibv_srq *srq;
+	struct ibv_context *srq_ctx;
+	uint8_t *srq_buf;
+	struct ibv_mr *srq_mr;
+	uint32_t srq_n;
+	uint32_t rsize;
 	char host[256];
 	int port;
 	struct {
@@ -163,8 +174,25 @@ rt_pd_get(struct rt *t, struct ibv_context *ctx)
 }
 
 static int
+rt_srq_post(struct rt *t, uint32_t i)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)(t->srq_buf + (size_t)i * t->rsize),
+		.length = t->rsize,
+		.lkey = t->srq_mr->lkey,
+	};
+	struct ibv_recv_wr wr = {.wr_id = ((uint64_t)i << 2) | RT_WR_RECV, .sg_list = &sge,
+				 .num_sge = 1}, *bad;
+
+	return ibv_post_srq_recv(t->srq, &wr, &bad);
+}
+
+static int
 rt_post_recv(struct rt_conn *c, uint32_t i)
 {
+	if (c->srq) {
+		return rt_srq_post(c->t, i);
+	}
 	struct ibv_sge sge = {
 		.addr = (uintptr_t)(c->rbuf + (size_t)i * c->rsize),
 		.length = c->rsize,
@@ -293,7 +321,8 @@ rt_req_exec(struct rt_req *r)
 static void
 rt_capsule(struct rt_conn *c, uint32_t i, uint32_t len)
 {
-	const uint8_t *cap = c->rbuf + (size_t)i * c->rsize;
+	const uint8_t *cap = c->srq ? c->t->srq_buf + (size_t)i * c->rsize
+				    : c->rbuf + (size_t)i * c->rsize;
 	uint32_t icd = len - IOP_NVME_CMD_SIZE;
 	struct rt_req *r;
 	uint16_t prep, st = 0;
@@ -388,13 +417,17 @@ rt_conn_poll(struct rt_conn *c)
 		unsigned int kind = id & 3;
 		struct rt_req *r = (struct rt_req *)(uintptr_t)(id & ~3ull);
 
-		if (kind != RT_WR_WRITE) {
+		/* SRQ receives belong to the group, not the connection (and are not flushed) */
+		if (kind != RT_WR_WRITE && !(kind == RT_WR_RECV && c->srq)) {
 			c->posted--;
 		}
 		if (wc[k].status != IBV_WC_SUCCESS) {
 			if (c->state == RTC_LIVE) {
 				IOP_ERR("%s: work completion %s (opcode %d)", c->peer,
 					ibv_wc_status_str(wc[k].status), wc[k].opcode);
+			}
+			if (kind == RT_WR_RECV && c->srq && wc[k].status != IBV_WC_WR_FLUSH_ERR) {
+				rt_srq_post(c->t, (uint32_t)(id >> 2)); /* the group's buffer */
 			}
 			if (kind == RT_WR_READ || kind == RT_WR_SEND) {
 				/* READ or SEND of a request: the request is finished here (a failed
@@ -532,6 +565,62 @@ rt_reject(struct rt *t, struct rdma_cm_id *id, uint16_t sts, const char *why)
 	rdma_reject(id, &rej, sizeof(rej));
 }
 
+/*
+ * The poll group's shared receive queue, created on first use on the device of that connection.
+ * Connections on another device (or when the device has no SRQ) use their own receive queue.
+ * \return 0 when t->srq serves ctx.
+ */
+static int
+rt_srq_get(struct rt *t, struct ibv_context *ctx, struct ibv_pd *pd)
+{
+	struct ibv_srq_init_attr sa = {0};
+	struct ibv_device_attr da;
+	uint32_t n;
+
+	if (t->srq) {
+		return t->srq_ctx == ctx ? 0 : -EXDEV;
+	}
+	if (t->srq_ctx) {
+		return -EOPNOTSUPP; /* tried and failed before */
+	}
+	t->srq_ctx = ctx;
+	if (ibv_query_device(ctx, &da) || da.max_srq == 0) {
+		IOP_NOTICE("nvmf-rdma: device has no shared receive queues: one per connection");
+		return -EOPNOTSUPP;
+	}
+	n = (uint32_t)IOP_MIN(t->o.srq, (uint64_t)da.max_srq_wr);
+	t->rsize = IOP_NVME_CMD_SIZE + (uint32_t)t->o.in_capsule;
+	t->srq_buf = aligned_alloc(4096, IOP_ALIGN_UP((size_t)n * t->rsize, 4096));
+	if (!t->srq_buf) {
+		return -ENOMEM;
+	}
+	t->srq_mr = ibv_reg_mr(pd, t->srq_buf, (size_t)n * t->rsize, IBV_ACCESS_LOCAL_WRITE);
+	sa.attr.max_wr = n;
+	sa.attr.max_sge = 1;
+	t->srq = t->srq_mr ? ibv_create_srq(pd, &sa) : NULL;
+	if (!t->srq) {
+		IOP_WARN("nvmf-rdma: no shared receive queue (%s): one per connection",
+			 strerror(errno));
+		if (t->srq_mr) {
+			ibv_dereg_mr(t->srq_mr);
+			t->srq_mr = NULL;
+		}
+		free(t->srq_buf);
+		t->srq_buf = NULL;
+		return -EOPNOTSUPP;
+	}
+	t->srq_n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		if (rt_srq_post(t, i)) {
+			IOP_ERR("nvmf-rdma: ibv_post_srq_recv failed");
+			break;
+		}
+	}
+	IOP_NOTICE("nvmf-rdma: shared receive queue of %u capsule buffers (%u bytes each)", n,
+		   t->rsize);
+	return 0;
+}
+
 static int
 rt_conn_setup(struct rt *t, struct rt_conn *c, struct rdma_cm_id *id)
 {
@@ -552,27 +641,40 @@ rt_conn_setup(struct rt *t, struct rt_conn *c, struct rdma_cm_id *id)
 	if (!c->cq) {
 		return -errno;
 	}
+	if (t->o.srq && rt_srq_get(t, id->verbs, c->pd) == 0) {
+		c->srq = t->srq;
+	}
 	qa.send_cq = c->cq;
 	qa.recv_cq = c->cq;
+	qa.srq = c->srq;
 	qa.qp_type = IBV_QPT_RC;
 	qa.cap.max_send_wr = c->depth * 2 + 1;
-	qa.cap.max_recv_wr = c->depth;
+	qa.cap.max_recv_wr = c->srq ? 0 : c->depth;
 	qa.cap.max_send_sge = 1;
 	qa.cap.max_recv_sge = 1;
 	if (rdma_create_qp(id, c->pd, &qa)) {
 		return -errno;
 	}
-	c->rbuf = aligned_alloc(4096, IOP_ALIGN_UP((size_t)c->depth * c->rsize, 4096));
+	if (!c->srq) {
+		c->rbuf = aligned_alloc(4096, IOP_ALIGN_UP((size_t)c->depth * c->rsize, 4096));
+		if (!c->rbuf) {
+			return -ENOMEM;
+		}
+		c->rmr = ibv_reg_mr(c->pd, c->rbuf, (size_t)c->depth * c->rsize,
+				    IBV_ACCESS_LOCAL_WRITE);
+		if (!c->rmr) {
+			return -errno ? -errno : -ENOMEM;
+		}
+	}
 	c->dbuf = aligned_alloc(4096, dsz);
 	c->rsp = calloc(c->depth, sizeof(*c->rsp));
 	c->reqs = calloc(c->depth, sizeof(*c->reqs));
-	if (!c->rbuf || !c->dbuf || !c->rsp || !c->reqs) {
+	if (!c->dbuf || !c->rsp || !c->reqs) {
 		return -ENOMEM;
 	}
-	c->rmr = ibv_reg_mr(c->pd, c->rbuf, (size_t)c->depth * c->rsize, IBV_ACCESS_LOCAL_WRITE);
 	c->dmr = ibv_reg_mr(c->pd, c->dbuf, dsz, access);
 	c->smr = ibv_reg_mr(c->pd, c->rsp, c->depth * sizeof(*c->rsp), 0);
-	if (!c->rmr || !c->dmr || !c->smr) {
+	if (!c->dmr || !c->smr) {
 		return -errno ? -errno : -ENOMEM;
 	}
 	for (uint32_t i = 0; i < c->depth; i++) {
@@ -587,7 +689,7 @@ rt_conn_setup(struct rt *t, struct rt_conn *c, struct rdma_cm_id *id)
 		c->free = r;
 	}
 	c->busy = 0;
-	for (uint32_t i = 0; i < c->depth; i++) {
+	for (uint32_t i = 0; !c->srq && i < c->depth; i++) {
 		if (rt_post_recv(c, i)) {
 			return -EIO;
 		}
@@ -947,9 +1049,10 @@ rt_run(struct iop_target *base, volatile sig_atomic_t *stop)
 			}
 		}
 	}
-	IOP_NOTICE("nvmf-rdma stats: capsules %llu, in-capsule writes %llu, RDMA READ %llu, "
+	IOP_NOTICE("nvmf-rdma stats: capsules %llu%s, in-capsule writes %llu, RDMA READ %llu, "
 		   "RDMA WRITE %llu, SEND WITH INVALIDATE %llu, rejected connects %llu",
-		   (unsigned long long)t->st.capsules, (unsigned long long)t->st.incapsule,
+		   (unsigned long long)t->st.capsules, t->srq ? " (through the SRQ)" : "",
+		   (unsigned long long)t->st.incapsule,
 		   (unsigned long long)t->st.rdma_read, (unsigned long long)t->st.rdma_write,
 		   (unsigned long long)t->st.send_inv, (unsigned long long)t->st.rejects);
 	if (!t->conns) {
@@ -975,6 +1078,13 @@ rt_destroy(struct iop_target *base)
 	if (t->lid) {
 		rdma_destroy_id(t->lid);
 	}
+	if (t->srq) {
+		ibv_destroy_srq(t->srq);
+	}
+	if (t->srq_mr) {
+		ibv_dereg_mr(t->srq_mr);
+	}
+	free(t->srq_buf);
 	while ((p = t->pds)) {
 		t->pds = p->next;
 		ibv_dealloc_pd(p->pd);
@@ -993,7 +1103,7 @@ static const struct iop_target_ops nvmf_rdma_target_ops = {
 	.scheme = "nvmf-rdma",
 	.help = "NVMe over RDMA target (librdmacm/libibverbs; soft-RoCE works): "
 		"nvmf-rdma://ADDR:PORT/NQN [--interrupt] "
-		"[--opts in_capsule=8k,max_io=128k,queue_depth=128,kato=0]",
+		"[--opts in_capsule=8k,max_io=128k,queue_depth=128,kato=0,srq=512]",
 	.create = rt_create,
 	.run = rt_run,
 	.destroy = rt_destroy,

@@ -998,11 +998,27 @@ rt_wait(struct rt *t)
 	}
 }
 
+/* Free the dead connections whose work is all reaped. */
+static void
+rt_reap_all(struct rt *t)
+{
+	struct rt_conn **pp = &t->conns, *c, *next;
+
+	while ((c = *pp)) {
+		next = c->next; /* c may be freed */
+		if (rt_conn_reap(c)) {
+			*pp = next;
+		} else {
+			pp = &c->next;
+		}
+	}
+}
+
 static int
 rt_run(struct iop_target *base, volatile sig_atomic_t *stop)
 {
 	struct rt *t = (struct rt *)base;
-	struct rt_conn **pp, *c;
+	struct rt_conn *c;
 	int rc, work;
 
 	rc = iop_nvme_pg_create(t->nvme, (unsigned int)t->o.queue_depth * 4, &t->pg);
@@ -1018,14 +1034,7 @@ rt_run(struct iop_target *base, volatile sig_atomic_t *stop)
 			}
 		}
 		work += iop_nvme_pg_poll(t->pg);
-		for (pp = &t->conns; *pp;) {
-			c = *pp;
-			if (rt_conn_reap(c)) {
-				*pp = c->next;
-			} else {
-				pp = &c->next;
-			}
-		}
+		rt_reap_all(t);
 		if (!work && t->interrupt) {
 			rt_wait(t);
 		}
@@ -1040,14 +1049,7 @@ rt_run(struct iop_target *base, volatile sig_atomic_t *stop)
 			rt_conn_poll(c);
 		}
 		iop_nvme_pg_poll(t->pg);
-		for (pp = &t->conns; *pp;) {
-			c = *pp;
-			if (rt_conn_reap(c)) {
-				*pp = c->next;
-			} else {
-				pp = &c->next;
-			}
-		}
+		rt_reap_all(t);
 	}
 	IOP_NOTICE("nvmf-rdma stats: capsules %llu%s, in-capsule writes %llu, RDMA READ %llu, "
 		   "RDMA WRITE %llu, SEND WITH INVALIDATE %llu, rejected connects %llu",

@@ -98,7 +98,9 @@ struct rt_conn {
 	struct ibv_srq *srq;     /* the poll group's SRQ, or NULL: own receive queue */
 	struct iop_nvme_qpair *nqp;
 	uint16_t qid;
-	uint32_t depth;          /* queue entries = receive buffers = requests */
+	uint32_t depth;          /* queue entries (= receive buffers without an SRQ) */
+	uint32_t nreq;           /* requests: 2 x depth, as a response may reach the host (which
+				  * then sends the next command) before its SEND completion is reaped */
 	uint32_t rsize;          /* receive buffer bytes: 64 + in-capsule */
 	uint8_t *rbuf;
 	struct ibv_mr *rmr;
@@ -109,6 +111,7 @@ struct rt_conn {
 	struct rt_req *reqs;
 	struct rt_req *free;
 	unsigned int busy;
+	unsigned int sending;    /* requests whose response is posted, SEND not yet reaped */
 	unsigned int posted;     /* signaled work requests and receives not completed */
 	int state;
 	bool qp_stopped;
@@ -226,6 +229,9 @@ rt_req_put(struct rt_req *r)
 {
 	struct rt_conn *c = r->c;
 
+	if (r->state == RTR_SEND) {
+		c->sending--;
+	}
 	r->state = RTR_FREE;
 	r->next_free = c->free;
 	c->free = r;
@@ -287,6 +293,7 @@ rt_req_done(struct iop_nvme_req *nreq)
 		c->t->st.rdma_write++;
 	}
 	r->state = RTR_SEND;
+	c->sending++;
 	rc = ibv_post_send(c->id->qp, first, &bad);
 	if (rc) {
 		rt_req_put(r);
@@ -331,7 +338,8 @@ rt_capsule(struct rt_conn *c, uint32_t i, uint32_t len)
 		rt_conn_kill(c, "capsule shorter than an SQE");
 		return;
 	}
-	r = rt_req_get(c);
+	/* Commands the host may still count as outstanding: those not answered yet. */
+	r = c->busy - c->sending < c->depth ? rt_req_get(c) : NULL;
 	if (!r) {
 		rt_conn_kill(c, "more commands outstanding than the queue holds");
 		return;
@@ -625,7 +633,7 @@ static int
 rt_conn_setup(struct rt *t, struct rt_conn *c, struct rdma_cm_id *id)
 {
 	struct ibv_qp_init_attr qa = {0};
-	size_t dsz = (size_t)c->depth * t->o.max_io;
+	size_t dsz = (size_t)c->nreq * t->o.max_io;
 	int access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE;
 
 	c->pd = rt_pd_get(t, id->verbs);
@@ -637,7 +645,7 @@ rt_conn_setup(struct rt *t, struct rt_conn *c, struct rdma_cm_id *id)
 		return -errno;
 	}
 	fcntl(c->ch->fd, F_SETFL, fcntl(c->ch->fd, F_GETFL) | O_NONBLOCK);
-	c->cq = ibv_create_cq(id->verbs, (int)(c->depth * 3 + 1), c, c->ch, 0);
+	c->cq = ibv_create_cq(id->verbs, (int)(c->nreq * 2 + c->depth + 1), c, c->ch, 0);
 	if (!c->cq) {
 		return -errno;
 	}
@@ -648,7 +656,7 @@ rt_conn_setup(struct rt *t, struct rt_conn *c, struct rdma_cm_id *id)
 	qa.recv_cq = c->cq;
 	qa.srq = c->srq;
 	qa.qp_type = IBV_QPT_RC;
-	qa.cap.max_send_wr = c->depth * 2 + 1;
+	qa.cap.max_send_wr = c->nreq * 2 + 1;
 	qa.cap.max_recv_wr = c->srq ? 0 : c->depth;
 	qa.cap.max_send_sge = 1;
 	qa.cap.max_recv_sge = 1;
@@ -667,17 +675,17 @@ rt_conn_setup(struct rt *t, struct rt_conn *c, struct rdma_cm_id *id)
 		}
 	}
 	c->dbuf = aligned_alloc(4096, dsz);
-	c->rsp = calloc(c->depth, sizeof(*c->rsp));
-	c->reqs = calloc(c->depth, sizeof(*c->reqs));
+	c->rsp = calloc(c->nreq, sizeof(*c->rsp));
+	c->reqs = calloc(c->nreq, sizeof(*c->reqs));
 	if (!c->dbuf || !c->rsp || !c->reqs) {
 		return -ENOMEM;
 	}
 	c->dmr = ibv_reg_mr(c->pd, c->dbuf, dsz, access);
-	c->smr = ibv_reg_mr(c->pd, c->rsp, c->depth * sizeof(*c->rsp), 0);
+	c->smr = ibv_reg_mr(c->pd, c->rsp, c->nreq * sizeof(*c->rsp), 0);
 	if (!c->dmr || !c->smr) {
 		return -errno ? -errno : -ENOMEM;
 	}
-	for (uint32_t i = 0; i < c->depth; i++) {
+	for (uint32_t i = 0; i < c->nreq; i++) {
 		struct rt_req *r = &c->reqs[i];
 
 		r->c = c;
@@ -733,6 +741,7 @@ rt_connect_request(struct rt *t, struct rdma_cm_event *ev)
 	c->id = id;
 	c->qid = req.qid;
 	c->depth = (uint32_t)req.hsqsize + 1;
+	c->nreq = c->depth * 2;
 	c->rsize = IOP_NVME_CMD_SIZE + (uint32_t)t->o.in_capsule;
 	id->context = c;
 	{

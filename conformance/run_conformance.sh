@@ -52,6 +52,12 @@ for s in $targets; do
 	esac
 done
 
+# CONFORM_REPORTS=DIR: keep every JSON report (iopath.conform/1) there, e.g. for `make plots`
+if [ -n "${CONFORM_REPORTS:-}" ]; then
+	mkdir -p "$CONFORM_REPORTS"
+	i=0; for r in "${reports[@]}"; do i=$((i + 1)); cp "$r" "$CONFORM_REPORTS/$(printf %02d $i).json"; done
+fi
+
 echo
 "$IOPATH" conform table "${reports[@]}"
 echo

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* `iopath bench`: runs a matrix over every transport this host supports, writes results and plots. */
+/* `iopath bench`: a matrix over every transport this host supports; results and plots. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -98,17 +98,18 @@ static void
 bench_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: iopath bench [--quick] [--matrix FILE] [--transports LIST] [--results DIR]\n"
-		"                    [--plots DIR] [--dry-run]\n"
-		"Runs a benchmark matrix on every transport this host supports (local: always; the\n"
-		"others when the build has their initiator and target and the host has the device),\n"
+		"usage: iopath bench [--quick] [--matrix FILE] [--transports LIST]\n"
+		"                    [--results DIR] [--plots DIR] [--dry-run]\n"
+		"Runs a benchmark matrix on every transport this host supports (local:\n"
+		"always; the others when the build has their initiator and target and the\n"
+		"host has the device),\n"
 		"one target process per transport pinned on the other core, and writes\n"
 		"  DIR/<run-id>/<cell>.json (iopath.result/1), summary.csv, skipped.json,\n"
 		"  comparison.txt (iopath local:+null against fio's null engine) and PNG plots.\n"
 		"  --quick            use workloads/quick.matrix (about 1 minute)\n"
-		"  --matrix FILE      matrix file (default workloads/default.matrix, about 10 minutes);\n"
-		"                     a bare name is looked up in workloads/ (\"quick\", \"default\")\n"
-		"  --transports LIST  only these transports (comma separated, e.g. local,nvmf-tcp)\n"
+		"  --matrix FILE      matrix file (default workloads/default.matrix, about\n"
+		"                     10 minutes); a bare name is looked up in workloads/\n"
+		"  --transports LIST  only these transports (comma separated: local,nvmf-tcp)\n"
 		"  --results DIR      results root (default results)\n"
 		"  --plots DIR        where PNGs go (default plots)\n"
 		"  --dry-run          print the plan and the time estimate, run nothing\n"
@@ -194,7 +195,8 @@ bench_uri_expand(const struct bench *b, const char *tmpl, int port, char *out, s
 			bench_fmt(val, sizeof(val), "%d", (int)getpid());
 		} else if (!strncmp(p, "%RDMA_ADDR%", 11)) {
 			key = "%RDMA_ADDR%";
-			bench_fmt(val, sizeof(val), "%s", b->rdma_addr[0] ? b->rdma_addr : "127.0.0.1");
+			bench_fmt(val, sizeof(val), "%s",
+				  b->rdma_addr[0] ? b->rdma_addr : "127.0.0.1");
 		}
 		if (key) {
 			o += (size_t)bench_fmt(out + o, len - o, "%s", val);
@@ -598,7 +600,8 @@ bench_print_plan(const struct bench *b)
 			nfio += b->cells[i].tool == BENCH_TOOL_FIO;
 		}
 	}
-	printf("iopath bench: matrix %s -> %s\n", b->matrix_path, b->dry_run ? "(dry run)" : b->run_dir);
+	printf("iopath bench: matrix %s -> %s\n", b->matrix_path,
+	       b->dry_run ? "(dry run)" : b->run_dir);
 	printf("  transports:");
 	for (unsigned int i = 0; i < b->navail; i++) {
 		if (!b->avail[i].reason[0]) {
@@ -627,8 +630,9 @@ bench_print_plan(const struct bench *b)
 		for (unsigned int i = 0; i < b->ncells && !c; i++) {
 			c = b->cells[i].skip ? NULL : &b->cells[i];
 		}
-		printf("  cells:     %u to run (%u fio reference), %u skipped; %.1f s + %.1f s ramp "
-		       "per cell\n", nrun, nfio, nskip, (double)c->job.runtime_ns / 1e9,
+		printf("  cells:     %u to run (%u fio reference), %u skipped; "
+		       "%.1f s + %.1f s ramp per cell\n", nrun, nfio, nskip,
+		       (double)c->job.runtime_ns / 1e9,
 		       (double)c->job.ramp_ns / 1e9);
 	} else {
 		printf("  cells:     none to run, %u skipped\n", nskip);
@@ -676,8 +680,8 @@ bench_progress(const struct bench *b, const struct bench_cell *c, unsigned int i
 	} else {
 		bench_fmt_iops(c->iops, iops, sizeof(iops));
 		printf("[%3u/%u] %-44s %8s IOPS %9.1f MiB/s  p99 %8.2f us  cpu ini %.2f tgt %.2f"
-		       "  (%s, ~%s left)\n", idx, total, c->name, iops, c->bw / 1048576.0, c->p99_us,
-		       c->cpu_ini, c->cpu_tgt, el, lf);
+		       "  (%s, ~%s left)\n", idx, total, c->name, iops, c->bw / 1048576.0,
+		       c->p99_us, c->cpu_ini, c->cpu_tgt, el, lf);
 	}
 	fflush(stdout);
 }
@@ -809,14 +813,23 @@ bench_run_cell(struct bench *b, struct bench_cell *c, const char *uri, pid_t tpi
 	if (r->errors) {
 		bench_fmt(c->error, sizeof(c->error), "%llu I/O errors: %s",
 			  (unsigned long long)r->errors, r->error_msg);
+	} else if (r->ios == 0 && !g_bench_stop) {
+		c->starved = true;
+		bench_fmt(c->error, sizeof(c->error),
+			  "no I/O completed in the %.1f s window (starved of cpu, or stuck)",
+			  (double)r->runtime_ns / 1e9);
 	}
 	bench_cell_take(c, r);
+	c->ran = true;
+	if (c->starved) {
+		free(r); /* no CSV row: the bench retries it once */
+		return;
+	}
 	bench_fmt(path, sizeof(path), "%s/summary.csv", b->run_dir);
 	rc = iop_result_csv_append(r, path);
 	if (rc) {
 		bench_fmt(c->error, sizeof(c->error), "cannot write %s: %s", path, strerror(-rc));
 	}
-	c->ran = true;
 	free(r);
 }
 
@@ -835,8 +848,8 @@ bench_start_target(struct bench *b, const struct bench_cell *c, struct bench_tar
 	/* A port that was free a moment ago may be taken by now: try a few. */
 	for (int attempt = 0; attempt < 3; attempt++) {
 		bench_uri_expand(b, a->uri_tmpl, bench_free_port(), uri, urilen);
-		rc = bench_target_start(t, uri, c->backend, b->tgt_cpus, log, BENCH_READY_TIMEOUT_MS,
-					err, errlen);
+		rc = bench_target_start(t, uri, c->backend, b->tgt_cpus, log,
+					BENCH_READY_TIMEOUT_MS, err, errlen);
 		if (!rc || !strstr(a->uri_tmpl, "%PORT%")) {
 			break;
 		}
@@ -886,9 +899,18 @@ bench_run_all(struct bench *b)
 			bench_fmt(c->error, sizeof(c->error), "%s", group_err);
 		} else {
 			bench_run_cell(b, c, uri, need_target ? t.pid : 0);
+			/* A cell starved of cpu on a shared machine is noise: retry it once. */
+			if (c->starved && !g_bench_stop) {
+				IOP_WARN("bench: %s: no I/O completed, running it again\n",
+					 c->name);
+				c->error[0] = '\0';
+				c->starved = false;
+				bench_run_cell(b, c, uri, need_target ? t.pid : 0);
+			}
 		}
 		idx++;
-		done_est += (double)(c->job.runtime_ns + c->job.ramp_ns) / 1e9 + BENCH_CELL_OVERHEAD_S;
+		done_est += (double)(c->job.runtime_ns + c->job.ramp_ns) / 1e9 +
+			    BENCH_CELL_OVERHEAD_S;
 		elapsed = (double)iop_now_ns() / 1e9 - t0;
 		left = b->est_total_s - done_est;
 		if (done_est > 0 && elapsed > done_est) {
@@ -979,7 +1001,8 @@ bench_comparison(const struct bench *b)
 			if (c->tool == BENCH_TOOL_IOPATH && c->ran && !c->error[0] &&
 			    !strcmp(c->transport, "local") && !strncmp(c->backend, "null", 4) &&
 			    c->job.rw == fc->job.rw && c->job.bs == fc->job.bs &&
-			    c->job.iodepth == fc->job.iodepth && c->job.numjobs == fc->job.numjobs) {
+			    c->job.iodepth == fc->job.iodepth &&
+			    c->job.numjobs == fc->job.numjobs) {
 				lc = c;
 				break;
 			}
@@ -987,7 +1010,8 @@ bench_comparison(const struct bench *b)
 		if (!any) {
 			printf("\niopath local:+null vs fio ioengine=null (same run, same cpu):\n");
 			if (f) {
-				fprintf(f, "# iopath local:+null vs fio ioengine=null, run %s\n", b->run_id);
+				fprintf(f, "# iopath local:+null vs fio ioengine=null, run %s\n",
+					b->run_id);
 			}
 			any = true;
 		}
@@ -1002,12 +1026,13 @@ bench_comparison(const struct bench *b)
 				  "fio %s IOPS (%.2fM/core, p99 %.2f us): iopath/fio = %.2f\n",
 				  iop_rw_name(fc->job.rw), bs, (unsigned long long)fc->job.iodepth,
 				  (unsigned long long)fc->job.numjobs, a,
-				  lc->cpu_ini > 0 ? lc->iops / lc->cpu_ini / 1e6 : 0.0, lc->p99_us, x,
+				  lc->cpu_ini > 0 ? lc->iops / lc->cpu_ini / 1e6 : 0.0, lc->p99_us,
+				  x,
 				  fc->cpu_ini > 0 ? fc->iops / fc->cpu_ini / 1e6 : 0.0, fc->p99_us,
 				  lc->iops / fc->iops);
 		} else {
-			bench_fmt(line, sizeof(line), "  %s: fio %s IOPS; no matching local:+null cell\n",
-				 fc->name, x);
+			bench_fmt(line, sizeof(line),
+				  "  %s: fio %s IOPS; no matching local:+null cell\n", fc->name, x);
 		}
 		fputs(line, stdout);
 		if (f) {
@@ -1175,7 +1200,8 @@ bench_main(int argc, char **argv)
 		matrix_arg = b->quick ? "quick.matrix" : "default.matrix";
 	}
 	if (bench_find_matrix(matrix_arg, matrix_path, sizeof(matrix_path))) {
-		fprintf(stderr, "iopath bench: matrix '%s' not found (as a path or in workloads/)\n",
+		fprintf(stderr,
+			"iopath bench: matrix '%s' not found (as a path or in workloads/)\n",
 			matrix_arg);
 		free(b);
 		return 2;
@@ -1214,8 +1240,8 @@ bench_main(int argc, char **argv)
 				known |= !strcmp(b->avail[i].name, name);
 			}
 			if (!known) {
-				fprintf(stderr, "iopath bench: --transports: unknown transport '%s'\n",
-					name);
+				fprintf(stderr, "iopath bench: --transports: "
+					"unknown transport '%s'\n", name);
 				ret = 2;
 				goto out;
 			}
@@ -1247,9 +1273,11 @@ bench_main(int argc, char **argv)
 	if (rc == -ENOENT) {
 		printf("plots: gnuplot is not installed (make deps installs gnuplot-nox)\n");
 	} else if (rc < 0) {
-		printf("plots: gnuplot failed (%s); see %s/gnuplot.log\n", strerror(-rc), b->run_dir);
+		printf("plots: gnuplot failed (%s); see %s/gnuplot.log\n", strerror(-rc),
+		       b->run_dir);
 	} else {
-		printf("plots: %d PNG files in %s/ (script %s/plots.gp)\n", rc, b->plots, b->run_dir);
+		printf("plots: %d PNG files in %s/ (script %s/plots.gp)\n", rc, b->plots,
+		       b->run_dir);
 	}
 	for (unsigned int i = 0; i < b->ncells; i++) {
 		failed += !b->cells[i].skip && (b->cells[i].error[0] || !b->cells[i].ran);

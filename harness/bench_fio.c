@@ -147,7 +147,8 @@ bench_fio_parse(const char *text, struct iop_result *r)
 		return -EINVAL;
 	}
 	jobs = fio_get(root, "jobs", json_type_array);
-	job = jobs && json_object_array_length(jobs) > 0 ? json_object_array_get_idx(jobs, 0) : NULL;
+	job = jobs && json_object_array_length(jobs) > 0 ? json_object_array_get_idx(jobs, 0)
+							 : NULL;
 	if (!job || fio_parse_dir(fio_get(job, "read", json_type_object), &r->read, &riops) ||
 	    fio_parse_dir(fio_get(job, "write", json_type_object), &r->write, &wiops)) {
 		goto out;

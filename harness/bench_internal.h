@@ -23,6 +23,7 @@ struct bench_cell {
 	const char *skip;       /* non-NULL: why it does not run (points at a static or the
 	                           transport's reason) */
 	bool ran;               /* a result file was written */
+	bool starved;           /* ran, but no I/O completed in the window */
 	char error[256];        /* set when it ran and failed */
 	/* for plots and the comparison, copied from the result */
 	double iops, bw, p50_us, p99_us, p999_us, cpu_ini, cpu_tgt;

@@ -67,11 +67,13 @@ result_print_field(const struct iop_result *r, const struct result_field *f)
 static void
 result_usage(FILE *f)
 {
-	fprintf(f, "usage: iopath result [--get FIELD]... [--csv] FILE.json...\n"
+	fprintf(f, "usage: iopath result [--get FIELD]... [--csv] [--output-format=fio-json] FILE.json...\n"
 		   "  Reads result files (schema " IOP_RESULT_SCHEMA "), checking every field.\n"
 		   "  default   one summary line per file\n"
 		   "  --get F   print field F of each file, one per line (repeatable)\n"
 		   "  --csv     print summary.csv (header + one row per file)\n"
+		   "  --output-format=fio-json  print all files as one fio JSON document (one\n"
+		   "            jobs[] entry per file), e.g. for a bench run: results/latest/*-j*.json\n"
 		   "  exit status: 0 all valid, 1 a file is missing or invalid, 2 usage\n"
 		   "fields:");
 	for (const struct result_field *r = result_fields; r->name; r++) {
@@ -80,12 +82,57 @@ result_usage(FILE *f)
 	fprintf(f, "\n");
 }
 
+/* --output-format=fio-json: every file as one jobs[] entry of one fio document on stdout. */
+static int
+result_fio(int argc, char **argv, unsigned int nfiles)
+{
+	struct iop_result **rs = calloc(nfiles, sizeof(*rs));
+	unsigned int n = 0;
+	char *text = NULL;
+	int ret = 0;
+
+	if (!rs) {
+		return 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		char err[256];
+
+		if (argv[i][0] == '-') {
+			if (!strcmp(argv[i], "--get")) {
+				i++;
+			}
+			continue;
+		}
+		rs[n] = malloc(sizeof(*rs[n]));
+		if (!rs[n] || iop_result_read_json(argv[i], rs[n], err, sizeof(err))) {
+			fprintf(stderr, "iopath result: %s: %s\n", argv[i],
+				rs[n] ? err : "out of memory");
+			free(rs[n]);
+			ret = 1;
+			continue;
+		}
+		n++;
+	}
+	text = n ? iop_result_to_fio_json((const struct iop_result *const *)rs, n) : NULL;
+	if (text) {
+		printf("%s\n", text);
+	} else {
+		ret = 1;
+	}
+	free(text);
+	for (unsigned int i = 0; i < n; i++) {
+		free(rs[i]);
+	}
+	free(rs);
+	return ret;
+}
+
 static int
 result_main(int argc, char **argv)
 {
 	const struct result_field *get[RESULT_MAX_GET];
 	unsigned int nget = 0, nfiles = 0;
-	bool csv = false;
+	bool csv = false, fio = false;
 	struct iop_result *r;
 	int ret = 0;
 
@@ -114,6 +161,16 @@ result_main(int argc, char **argv)
 			nget++;
 		} else if (!strcmp(argv[i], "--csv")) {
 			csv = true;
+		} else if (!strcmp(argv[i], "--output-format=fio-json") ||
+			   !strcmp(argv[i], "--output-format=fio_json")) {
+			fio = true;
+		} else if (!strncmp(argv[i], "--output-format", 15) &&
+			   strcmp(argv[i], "--output-format=normal")) {
+			fprintf(stderr, "iopath result: --output-format takes normal or fio-json "
+					"(with '=')\n");
+			return 2;
+		} else if (!strcmp(argv[i], "--output-format=normal")) {
+			continue;
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "iopath result: unknown option '%s'\n", argv[i]);
 			result_usage(stderr);
@@ -125,6 +182,9 @@ result_main(int argc, char **argv)
 	if (!nfiles) {
 		fprintf(stderr, "iopath result: no result file given\n");
 		return 2;
+	}
+	if (fio) {
+		return result_fio(argc, argv, nfiles);
 	}
 	r = malloc(sizeof(*r));
 	if (!r) {

@@ -34,6 +34,9 @@ run_usage(FILE *f)
 		"                       jobs, FILE gets -JOBNAME before its extension\n"
 		"      --csv FILE       append a summary.csv row per job\n"
 		"      --fio-json FILE  also write fio-compatible JSON (jobs[].read.iops, clat_ns...)\n"
+		"      --output-format=F  normal (text, default), json (iopath.result/1) or fio-json\n"
+		"                       (fio's --output-format=json layout) on stdout instead of text\n"
+		"      --output FILE    write what --output-format selects to FILE instead of stdout\n"
 		"  -i, --interrupt      wait for completions instead of busy polling\n"
 		"  -o, --opts K=V,...   transport options (see iopath --list)\n"
 		"  -T, --trace FILE     record the session (pcap/jsonl) when the transport supports it\n"
@@ -64,6 +67,8 @@ struct run_args {
 	const char *json;
 	const char *csv;
 	const char *fio_json;
+	const char *output_format; /* NULL/"normal", "json", "fio-json" */
+	const char *output;        /* --output FILE (NULL: stdout) */
 	const char *jobfile;
 	struct run_kv kv[RUN_MAX_OPTS];
 	unsigned int nkv;
@@ -135,6 +140,16 @@ run_parse_args(int argc, char **argv, struct run_args *a)
 			a->csv = val;
 		} else if (!strcmp(name, "fio-json") || !strcmp(name, "fio_json")) {
 			a->fio_json = val;
+		} else if (!strcmp(name, "output-format") || !strcmp(name, "output_format")) {
+			if (strcmp(val, "normal") && strcmp(val, "json") && strcmp(val, "fio-json") &&
+			    strcmp(val, "fio_json")) {
+				fprintf(stderr, "iopath run: --output-format must be normal, json or "
+						"fio-json, not '%s'\n", val);
+				return 2;
+			}
+			a->output_format = val;
+		} else if (!strcmp(name, "output")) {
+			a->output = val;
 		} else if (!strcmp(name, "o") || !strcmp(name, "opts")) {
 			a->icfg.opts = val;
 		} else if (!strcmp(name, "T") || !strcmp(name, "trace")) {
@@ -224,8 +239,10 @@ run_report(const struct run_args *a, const struct iop_result *r, const char *job
 {
 	int rc, ret = 0;
 
-	iop_result_print(r, stdout);
-	fflush(stdout);
+	if (!a->output_format || !strcmp(a->output_format, "normal")) {
+		iop_result_print(r, stdout);
+		fflush(stdout);
+	}
 	if (r->errors || r->verify_errors) {
 		ret = 1;
 	}
@@ -246,6 +263,37 @@ run_report(const struct run_args *a, const struct iop_result *r, const char *job
 				strerror(-rc));
 			ret = 1;
 		}
+	}
+	return ret;
+}
+
+/* --output-format json|fio-json: the results on stdout or in --output. \return 0 or 1. */
+static int
+run_output(const struct run_args *a, struct iop_result **rs, unsigned int nres)
+{
+	bool fio = strcmp(a->output_format, "json") != 0;
+	FILE *f = a->output ? fopen(a->output, "w") : stdout;
+	int ret = 0;
+
+	if (!f) {
+		fprintf(stderr, "iopath run: cannot write %s: %s\n", a->output, strerror(errno));
+		return 1;
+	}
+	for (unsigned int i = 0; i < (fio ? 1 : nres); i++) {
+		char *text = fio ? iop_result_to_fio_json((const struct iop_result *const *)rs, nres)
+				 : iop_result_to_json(rs[i]);
+
+		if (!text) {
+			ret = 1;
+			break;
+		}
+		fputs(text, f);
+		fputc('\n', f);
+		free(text);
+	}
+	if (a->output ? fclose(f) : fflush(f)) {
+		fprintf(stderr, "iopath run: cannot write %s\n", a->output ? a->output : "stdout");
+		ret = 1;
 	}
 	return ret;
 }
@@ -390,6 +438,10 @@ out_fio:
 				strerror(-rc));
 			ret = 1;
 		}
+	}
+	if (a.output_format && strcmp(a.output_format, "normal") && nres &&
+	    run_output(&a, rs, nres)) {
+		ret = 1;
 	}
 out:
 	for (unsigned int i = 0; i < nres; i++) {

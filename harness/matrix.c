@@ -104,13 +104,14 @@ matrix_add_line(struct iop_matrix *m, struct iop_matrix_section *s, char *line, 
 		key = "transports";
 	}
 	if (s != &m->global && matrix_global_only(key)) {
-		snprintf(err, errlen, "%s:%u: '%s' is only allowed in [global]", m->fname, lno, key);
+		snprintf(err, errlen, "%s:%u: '%s' is only allowed in [global]", m->fname, lno,
+			 key);
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < s->naxes; i++) {
 		if (!strcmp(s->axes[i].key, key)) {
-			snprintf(err, errlen, "%s:%u: '%s' already set on line %u", m->fname, lno, key,
-				 s->axes[i].line);
+			snprintf(err, errlen, "%s:%u: '%s' already set on line %u", m->fname, lno,
+				 key, s->axes[i].line);
 			return -EINVAL;
 		}
 	}
@@ -121,7 +122,8 @@ matrix_add_line(struct iop_matrix *m, struct iop_matrix_section *s, char *line, 
 	}
 	rc = matrix_axis_set(&s->axes[s->naxes++], key, val, lno);
 	if (rc == -EINVAL) {
-		snprintf(err, errlen, "%s:%u: empty value in the list for '%s'", m->fname, lno, key);
+		snprintf(err, errlen, "%s:%u: empty value in the list for '%s'", m->fname, lno,
+			 key);
 	}
 	return rc;
 }
@@ -161,7 +163,8 @@ iop_matrix_parse(const char *text, const char *fname, struct iop_matrix *m, char
 			struct iop_matrix_section *ns;
 
 			if (!end || end[1] || end == l + 1) {
-				snprintf(err, errlen, "%s:%u: bad section header '%s'", m->fname, lno, l);
+				snprintf(err, errlen, "%s:%u: bad section header '%s'", m->fname,
+					 lno, l);
 				rc = -EINVAL;
 				break;
 			}

@@ -58,7 +58,8 @@ fio_dir(const struct iop_dir_result *d, uint64_t runtime_ns)
 	iop_hist_init(&empty);
 	json_object_object_add(o, "slat_ns", fio_lat(&empty, false));
 	json_object_object_add(o, "clat_ns", fio_lat(&d->hist, true));
-	json_object_object_add(o, "lat_ns", fio_lat(&d->hist, false));
+	/* iopath measures from submit, so lat == clat; with percentiles as fio --lat_percentiles=1 */
+	json_object_object_add(o, "lat_ns", fio_lat(&d->hist, true));
 	return o;
 }
 

@@ -130,7 +130,8 @@ const char *iop_nvme_subsys_nqn(const struct iop_nvme_subsys *ss);
  * block size becomes the LBA size; NGUID/UUID are derived from the subsystem NQN and NSID
  * (stable across restarts). Connected controllers get a Namespace Attribute Changed event.
  * \return 0 and *nsid_out (may be NULL), -EEXIST (nsid used), -ENOSPC (no free nsid),
- *         -EINVAL (nsid out of range, block size not a power of two in 512..65536).
+ *         -EINVAL (nsid out of range, block size not a power of two in 512..65536, backend
+ *         max_io below the target's max_io_size: the core does not split I/Os).
  */
 int iop_nvme_subsys_add_ns(struct iop_nvme_subsys *ss, struct iop_backend *be, uint32_t nsid,
 			   uint32_t *nsid_out);
@@ -287,9 +288,11 @@ struct iop_nvme_req {
 /**
  * Mandatory before every iop_nvme_req_exec() (it also resets the core-private state).
  * Work out direction and length of the data of req->cmd before it runs (sets req->xfer and
- * req->data_len). Fabrics: from the opcode (or FCTYPE) bits 1:0 and the SGL1 length; an SGL the
- * core cannot accept or a length above MDTS makes the command fail at exec (xfer NONE, length 0,
- * no data should be moved). PCIe qpairs with a translate hook: the length follows from the
+ * req->data_len). Fabrics: from the opcode (or FCTYPE) bits 1:0 and the SGL1 length; PSDT other
+ * than 01b or FUSE bits on a non-Fabrics command (Invalid Field), an SGL the core cannot accept
+ * or a length above MDTS make the command fail at exec (xfer NONE, length 0, no data should be
+ * moved). The core may later shrink data_len (and trim the iov) to what the command really
+ * moves, e.g. a Read whose SGL offers more than NLB blocks. PCIe qpairs with a translate hook: the length follows from the
  * command (NLB * LBA size, 4096 for Identify, NUMD * 4 ...), and the PRPs/SGLs are walked into
  * req->iov (up to req->iovmax entries), guest memory that is not mapped failing the command with
  * Data Transfer Error (never touching other memory).
@@ -348,7 +351,7 @@ struct iop_nvme_pcie_ops {
 	 */
 	int (*enable)(void *ctx, struct iop_nvme_ctrlr *c);
 	/**
-	 * CC.EN 1->0 (controller reset) or NSSR: drop every queue (the core has already failed
+	 * CC.EN 1->0 (controller reset): drop every queue (the core has already failed
 	 * held AERs of the admin qpair). The transport must stop/destroy all its qpairs of c before
 	 * the host re-enables. Runs on the thread that wrote the register.
 	 */
@@ -392,7 +395,8 @@ int iop_nvme_ctrlr_reg_read(struct iop_nvme_ctrlr *c, uint32_t off, void *buf, u
 
 /**
  * Write a register (CC runs the enable/reset/shutdown state machine and the pcie_ops hooks;
- * AQA/ASQ/ACQ are latched; NSSR with "NVMe" resets; read-only registers ignore writes).
+ * AQA/ASQ/ACQ are latched while CC.EN = 0; INTMS/INTMC set/clear the mask; read-only registers
+ * and NSSR (CAP.NSSRS = 0) ignore writes).
  * Doorbells (>= 0x1000) are the transport's business.
  * \return 0, -EINVAL (bad alignment/size), -ERANGE (doorbell range).
  */

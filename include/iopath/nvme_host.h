@@ -177,8 +177,8 @@ struct iop_nvme_host_ctrlr {
 /**
  * Run the bring-up sequence described above.
  * \return 0, -EPROTO (controller answered with an unexpected value, logged), -ECONNREFUSED
- *         (Connect rejected; the status is logged), -ETIMEDOUT (CSTS.RDY never set), -ENXIO (no
- *         such namespace), or the transport's errno.
+ *         (Connect rejected; the status is logged), -ETIMEDOUT (CSTS.RDY never set), -EIO
+ *         (CSTS.CFS set), -ENXIO (no such or no active namespace), or the transport's errno.
  */
 int iop_nvme_host_bringup(const struct iop_nvme_host_ops *ops, void *ctx,
 			  const struct iop_nvme_host_params *p, struct iop_nvme_host_ctrlr *out);

@@ -460,11 +460,11 @@ enum iop_nvme_cns {
 #define IOP_NVME_GLP_LID(cdw10)   ((cdw10) & 0xff)
 #define IOP_NVME_GLP_LSP(cdw10)   (((cdw10) >> 8) & 0x7f)
 #define IOP_NVME_GLP_RAE          (1u << 15)
-/** Number of dwords to transfer (NUMD is 0's based). */
-static inline uint32_t
+/** Number of dwords to transfer (NUMD is 0's based: 1..2^32, hence 64 bits). */
+static inline uint64_t
 iop_nvme_glp_numd(const struct iop_nvme_cmd *c)
 {
-	return ((c->cdw10 >> 16) | ((c->cdw11 & 0xffff) << 16)) + 1u;
+	return (uint64_t)((c->cdw10 >> 16) | ((c->cdw11 & 0xffff) << 16)) + 1u;
 }
 static inline uint64_t
 iop_nvme_glp_offset(const struct iop_nvme_cmd *c)
@@ -883,6 +883,44 @@ _Static_assert(offsetof(struct iop_nvme_id_ctrlr, sgls) == 536, "id sgls");
 _Static_assert(offsetof(struct iop_nvme_id_ctrlr, subnqn) == 768, "id subnqn");
 _Static_assert(offsetof(struct iop_nvme_id_ctrlr, ioccsz) == 1792, "id ioccsz");
 _Static_assert(offsetof(struct iop_nvme_id_ctrlr, psd) == 2048, "id psd");
+#define IOP_NVME_ID_OFF(f, o) _Static_assert(offsetof(struct iop_nvme_id_ctrlr, f) == (o), "id " #f)
+IOP_NVME_ID_OFF(mdts, 77);
+IOP_NVME_ID_OFF(ver, 80);
+IOP_NVME_ID_OFF(oaes, 92);
+IOP_NVME_ID_OFF(ctratt, 96);
+IOP_NVME_ID_OFF(fguid, 112);
+IOP_NVME_ID_OFF(crdt1, 128);
+IOP_NVME_ID_OFF(nvmsr, 253);
+IOP_NVME_ID_OFF(mec, 255);
+IOP_NVME_ID_OFF(wctemp, 266);
+IOP_NVME_ID_OFF(tnvmcap, 280);
+IOP_NVME_ID_OFF(rpmbs, 312);
+IOP_NVME_ID_OFF(hctma, 322);
+IOP_NVME_ID_OFF(sanicap, 328);
+IOP_NVME_ID_OFF(hmmaxd, 336);
+IOP_NVME_ID_OFF(anatt, 342);
+IOP_NVME_ID_OFF(anagrpmax, 344);
+IOP_NVME_ID_OFF(nanagrpid, 348);
+IOP_NVME_ID_OFF(pels, 352);
+IOP_NVME_ID_OFF(domainid, 356);
+IOP_NVME_ID_OFF(megcap, 368);
+IOP_NVME_ID_OFF(maxcmd, 514);
+IOP_NVME_ID_OFF(nn, 516);
+IOP_NVME_ID_OFF(oncs, 520);
+IOP_NVME_ID_OFF(fna, 524);
+IOP_NVME_ID_OFF(vwc, 525);
+IOP_NVME_ID_OFF(icsvscc, 530);
+IOP_NVME_ID_OFF(acwu, 532);
+IOP_NVME_ID_OFF(mnan, 540);
+IOP_NVME_ID_OFF(maxdna, 544);
+IOP_NVME_ID_OFF(maxcna, 560);
+IOP_NVME_ID_OFF(iorcsz, 1796);
+IOP_NVME_ID_OFF(icdoff, 1800);
+IOP_NVME_ID_OFF(fcatt, 1802);
+IOP_NVME_ID_OFF(msdbd, 1803);
+IOP_NVME_ID_OFF(ofcs, 1804);
+IOP_NVME_ID_OFF(vs, 3072);
+#undef IOP_NVME_ID_OFF
 
 #define IOP_NVME_CNTRLTYPE_IO        1
 #define IOP_NVME_CNTRLTYPE_DISCOVERY 2
@@ -980,6 +1018,15 @@ _Static_assert(sizeof(struct iop_nvme_id_ns) == 4096, "identify namespace");
 _Static_assert(offsetof(struct iop_nvme_id_ns, anagrpid) == 92, "id ns anagrpid");
 _Static_assert(offsetof(struct iop_nvme_id_ns, nguid) == 104, "id ns nguid");
 _Static_assert(offsetof(struct iop_nvme_id_ns, lbaf) == 128, "id ns lbaf");
+_Static_assert(offsetof(struct iop_nvme_id_ns, dlfeat) == 33, "id ns dlfeat");
+_Static_assert(offsetof(struct iop_nvme_id_ns, nvmcap) == 48, "id ns nvmcap");
+_Static_assert(offsetof(struct iop_nvme_id_ns, npwg) == 64, "id ns npwg");
+_Static_assert(offsetof(struct iop_nvme_id_ns, mssrl) == 74, "id ns mssrl");
+_Static_assert(offsetof(struct iop_nvme_id_ns, mcl) == 76, "id ns mcl");
+_Static_assert(offsetof(struct iop_nvme_id_ns, msrc) == 80, "id ns msrc");
+_Static_assert(offsetof(struct iop_nvme_id_ns, nsattr) == 99, "id ns nsattr");
+_Static_assert(offsetof(struct iop_nvme_id_ns, endgid) == 102, "id ns endgid");
+_Static_assert(offsetof(struct iop_nvme_id_ns, eui64) == 120, "id ns eui64");
 
 #define IOP_NVME_NSFEAT_THIN_PROV  (1u << 0)
 #define IOP_NVME_NSFEAT_NSABP      (1u << 1)  /* NAWUN.. fields valid */
@@ -1025,6 +1072,11 @@ struct iop_nvme_error_log {
 	uint8_t rsvd42[22];
 };
 _Static_assert(sizeof(struct iop_nvme_error_log) == 64, "error log");
+_Static_assert(offsetof(struct iop_nvme_error_log, lba) == 16, "error log lba");
+_Static_assert(offsetof(struct iop_nvme_error_log, nsid) == 24, "error log nsid");
+_Static_assert(offsetof(struct iop_nvme_error_log, trtype) == 29, "error log trtype");
+_Static_assert(offsetof(struct iop_nvme_error_log, csi) == 32, "error log csi");
+_Static_assert(offsetof(struct iop_nvme_error_log, ttsi) == 40, "error log ttsi");
 
 /** SMART / Health Information log (LID 02h), 512 bytes. 128-bit counters as two u64 LE. */
 struct iop_nvme_health_log {
@@ -1058,6 +1110,11 @@ struct iop_nvme_health_log {
 _Static_assert(sizeof(struct iop_nvme_health_log) == 512, "health log");
 _Static_assert(offsetof(struct iop_nvme_health_log, data_units_read) == 32, "health dur");
 _Static_assert(offsetof(struct iop_nvme_health_log, warning_temp_time) == 192, "health wtt");
+_Static_assert(offsetof(struct iop_nvme_health_log, host_read_commands) == 64, "health hrc");
+_Static_assert(offsetof(struct iop_nvme_health_log, power_on_hours) == 128, "health poh");
+_Static_assert(offsetof(struct iop_nvme_health_log, num_err_log_entries) == 176, "health nele");
+_Static_assert(offsetof(struct iop_nvme_health_log, temp_sensor) == 200, "health ts");
+_Static_assert(offsetof(struct iop_nvme_health_log, thm_temp1_trans_count) == 216, "health tmt");
 
 /** Firmware Slot Information log (LID 03h). */
 struct iop_nvme_fw_slot_log {

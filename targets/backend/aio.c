@@ -42,8 +42,8 @@ struct aio_chan {
 };
 
 static const struct iop_option aio_options[] = {
-	{"path", "filename", IOP_OPT_STR, offsetof(struct backend_file_opts, path), NULL, 0, 0, NULL,
-	 "file or block device"},
+	{"path", "filename", IOP_OPT_STR, offsetof(struct backend_file_opts, path), NULL, 0, 0,
+	 NULL, "file or block device"},
 	{"direct", NULL, IOP_OPT_BOOL, offsetof(struct backend_file_opts, direct), "1", 0, 0, NULL,
 	 "O_DIRECT (falls back to buffered when the file system refuses it)"},
 	{"size", NULL, IOP_OPT_SIZE, offsetof(struct backend_file_opts, size), "0", 0, 0, NULL,
@@ -160,7 +160,8 @@ aio_chan_close(struct iop_backend_chan *ch)
 static int
 aio_fallocate(struct aio_chan *c, struct iop_io *io)
 {
-	int mode = io->op == IOP_OP_DISCARD ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE : c->wz_mode;
+	int mode = io->op == IOP_OP_DISCARD ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
+					    : c->wz_mode;
 
 	if (fallocate(c->fd, mode, (off_t)io->offset, (off_t)io->len) == 0) {
 		return 0;
@@ -193,14 +194,16 @@ aio_submit(struct iop_backend_chan *ch, struct iop_io *io)
 	switch (io->op) {
 	case IOP_OP_READ:
 		if (io->iovcnt == 1) {
-			io_prep_pread(cb, c->fd, io->iov[0].iov_base, io->len, (long long)io->offset);
+			io_prep_pread(cb, c->fd, io->iov[0].iov_base, io->len,
+				      (long long)io->offset);
 		} else {
 			io_prep_preadv(cb, c->fd, io->iov, io->iovcnt, (long long)io->offset);
 		}
 		break;
 	case IOP_OP_WRITE:
 		if (io->iovcnt == 1) {
-			io_prep_pwrite(cb, c->fd, io->iov[0].iov_base, io->len, (long long)io->offset);
+			io_prep_pwrite(cb, c->fd, io->iov[0].iov_base, io->len,
+				       (long long)io->offset);
 		} else {
 			io_prep_pwritev(cb, c->fd, io->iov, io->iovcnt, (long long)io->offset);
 		}

@@ -35,8 +35,8 @@ file_open_fd(const char *mod, const struct backend_file_opts *o, struct backend_
 	if (o->direct) {
 		fd = open(o->path, flags | O_DIRECT, 0644);
 		if (fd < 0 && errno == EINVAL) {
-			IOP_NOTICE("%s: %s: O_DIRECT refused by the file system, using buffered I/O\n",
-				   mod, o->path);
+			IOP_NOTICE("%s: %s: O_DIRECT refused by the file system, "
+				   "using buffered I/O\n", mod, o->path);
 			f->direct = false;
 		}
 	}
@@ -97,8 +97,9 @@ file_size_reg(const char *mod, const struct backend_file_opts *o, struct backend
 	}
 	if (fsize < o->size) {
 		if (!o->create) {
-			IOP_ERR("%s: %s: file has %llu bytes, less than size=%llu (create=1 extends it)\n",
-				mod, o->path, (unsigned long long)fsize, (unsigned long long)o->size);
+			IOP_ERR("%s: %s: file has %llu bytes, less than size=%llu "
+				"(create=1 extends it)\n", mod, o->path, (unsigned long long)fsize,
+				(unsigned long long)o->size);
 			return -EINVAL;
 		}
 		if (ftruncate(f->fd, (off_t)o->size) < 0) {

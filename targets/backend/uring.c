@@ -49,8 +49,8 @@ struct uring_chan {
 };
 
 static const struct iop_option uring_options[] = {
-	{"path", "filename", IOP_OPT_STR, offsetof(struct backend_file_opts, path), NULL, 0, 0, NULL,
-	 "file or block device"},
+	{"path", "filename", IOP_OPT_STR, offsetof(struct backend_file_opts, path), NULL, 0, 0,
+	 NULL, "file or block device"},
 	{"direct", NULL, IOP_OPT_BOOL, offsetof(struct backend_file_opts, direct), "1", 0, 0, NULL,
 	 "O_DIRECT (falls back to buffered when the file system refuses it)"},
 	{"size", NULL, IOP_OPT_SIZE, offsetof(struct backend_file_opts, size), "0", 0, 0, NULL,
@@ -196,7 +196,8 @@ uring_prep_rw(struct uring_chan *c, struct io_uring_sqe *sqe, struct iop_io *io)
 			if (rd) {
 				io_uring_prep_read_fixed(sqe, c->fd_arg, buf, len, io->offset, idx);
 			} else {
-				io_uring_prep_write_fixed(sqe, c->fd_arg, buf, len, io->offset, idx);
+				io_uring_prep_write_fixed(sqe, c->fd_arg, buf, len, io->offset,
+							  idx);
 			}
 		} else if (rd) {
 			io_uring_prep_read(sqe, c->fd_arg, buf, len, io->offset);

@@ -56,7 +56,11 @@ nvme_admin_xfer_len(struct iop_nvme_ctrlr *c, const struct iop_nvme_cmd *cmd, ui
 		if (iop_nvme_glp_numd(cmd) > (1u << 30)) {
 			return GST(INVALID_FIELD);
 		}
-		*len = iop_nvme_glp_numd(cmd) * 4;
+		*len = (uint32_t)iop_nvme_glp_numd(cmd) * 4;
+		break;
+	case IOP_NVME_OPC_GET_FEATURES:
+		/* only Host Identifier returns data, and it exists on fabrics only */
+		*len = 0;
 		break;
 	default:
 		/* Queue creation PRPs point at queues, not data; features carry no data here. */
@@ -249,14 +253,19 @@ admin_get_features(struct iop_nvme_req *req)
 	struct iop_nvme_ctrlr *c = req->qpair->ctrlr;
 	uint8_t fid = IOP_NVME_FEAT_FID(req->cmd.cdw10);
 	uint8_t sel = IOP_NVME_FEAT_SEL(req->cmd.cdw10);
+	/* SEL 01b (default) reports the values a reset restores; saved = current (none saveable) */
+	bool def = sel == IOP_NVME_FEAT_SEL_DEFAULT;
 	uint32_t v;
 
+	if (sel > IOP_NVME_FEAT_SEL_SUPPORTED) {
+		goto invalid;
+	}
 	switch (fid) {
 	case IOP_NVME_FEAT_ARBITRATION:
-		v = c->arbitration;
+		v = def ? 0 : c->arbitration;
 		break;
 	case IOP_NVME_FEAT_POWER_MANAGEMENT:
-		v = c->power_mgmt;
+		v = def ? 0 : c->power_mgmt;
 		break;
 	case IOP_NVME_FEAT_ERROR_RECOVERY:
 		v = 0;
@@ -265,7 +274,7 @@ admin_get_features(struct iop_nvme_req *req)
 		v = 343;
 		break;
 	case IOP_NVME_FEAT_VOLATILE_WRITE_CACHE:
-		v = c->wce ? 1 : 0;
+		v = (def ? c->vwc_present : c->wce) ? 1 : 0;
 		break;
 	case IOP_NVME_FEAT_NUMBER_OF_QUEUES:
 		if (c->discovery) {
@@ -274,23 +283,35 @@ admin_get_features(struct iop_nvme_req *req)
 		v = IOP_NVME_NQ_VALUE(c->max_io_queues, c->max_io_queues);
 		break;
 	case IOP_NVME_FEAT_INTERRUPT_COALESCING:
-		v = c->int_coalescing;
+		v = def ? 0 : c->int_coalescing;
 		break;
 	case IOP_NVME_FEAT_WRITE_ATOMICITY:
-		v = c->write_atomicity;
+		v = def ? 0 : c->write_atomicity;
 		break;
 	case IOP_NVME_FEAT_ASYNC_EVENT_CONFIG:
-		v = c->aec;
+		v = def ? 0 : c->aec;
 		break;
 	case IOP_NVME_FEAT_KEEP_ALIVE_TIMER:
-		v = c->kato_ms;
+		v = def ? 0 : c->kato_ms;
+		break;
+	case IOP_NVME_FEAT_HOST_IDENTIFIER:
+		/* fabrics: the 128-bit Host Identifier of Connect; EXHID (CDW11 bit 0) must be 1 */
+		if (c->pcie || !(req->cmd.cdw11 & 1)) {
+			goto invalid;
+		}
+		if (sel != IOP_NVME_FEAT_SEL_SUPPORTED) {
+			nvme_req_complete(req, nvme_req_copy_out(req, c->hostid, sizeof(c->hostid), 0,
+								 sizeof(c->hostid)));
+			return;
+		}
+		v = 0;
 		break;
 	default:
 		goto invalid;
 	}
 	if (sel == IOP_NVME_FEAT_SEL_SUPPORTED) {
 		/* capabilities: bit 2 changeable (nothing is saveable or namespace specific) */
-		v = 1u << 2;
+		v = fid == IOP_NVME_FEAT_HOST_IDENTIFIER ? 0 : 1u << 2;
 	}
 	req->cpl.cdw0 = v;
 	nvme_req_complete(req, 0);
@@ -451,7 +472,7 @@ admin_get_log_page(struct iop_nvme_req *req)
 	const struct iop_nvme_cmd *cmd = &req->cmd;
 	uint8_t lid = IOP_NVME_GLP_LID(cmd->cdw10);
 	uint64_t offset = iop_nvme_glp_offset(cmd);
-	uint32_t want = iop_nvme_glp_numd(cmd) * 4;
+	uint64_t want = iop_nvme_glp_numd(cmd) * 4;
 	bool rae = cmd->cdw10 & IOP_NVME_GLP_RAE;
 	void *img = NULL;
 	size_t len = 0;
@@ -459,6 +480,11 @@ admin_get_log_page(struct iop_nvme_req *req)
 
 	if (offset & 3) {
 		nvme_req_complete(req, GST(INVALID_FIELD));
+		return;
+	}
+	if (want > req->data_len) {
+		/* more than the host's buffer (or than any transfer we accept) */
+		nvme_req_complete(req, GST(DATA_SGL_LENGTH_INVALID));
 		return;
 	}
 	if (c->discovery != (lid == IOP_NVME_LOG_DISCOVERY) && lid != IOP_NVME_LOG_ERROR) {
@@ -538,7 +564,7 @@ admin_get_log_page(struct iop_nvme_req *req)
 		nvme_req_complete(req, GST(INTERNAL_DEVICE_ERROR));
 		return;
 	}
-	st = nvme_req_copy_out(req, img, len, offset, want);
+	st = nvme_req_copy_out(req, img, len, offset, (uint32_t)want);
 	free(img);
 	nvme_req_complete(req, st);
 	nvme_ctrlr_deliver_events(c);

@@ -299,7 +299,7 @@ ctrlr_cc_valid(const struct iop_nvme_ctrlr *c, uint32_t cc)
 	return IOP_NVME_CC_IOSQES(cc) == 6 && IOP_NVME_CC_IOCQES(cc) == 4;
 }
 
-/* Controller reset (CC.EN 1 -> 0 or NSSR): queues go away, features return to defaults. */
+/* Controller reset (CC.EN 1 -> 0): queues go away, features return to defaults. */
 static void
 ctrlr_reset(struct iop_nvme_ctrlr *c)
 {
@@ -385,12 +385,6 @@ nvme_ctrlr_prop_get(struct iop_nvme_ctrlr *c, uint32_t ofst, unsigned int size, 
 		}
 		*val = nvme_csts(c);
 		return 0;
-	case IOP_NVME_REG_NSSR:
-		if (size != 4) {
-			break;
-		}
-		*val = 0;
-		return 0;
 	default:
 		break;
 	}
@@ -404,14 +398,8 @@ nvme_ctrlr_prop_set(struct iop_nvme_ctrlr *c, uint32_t ofst, unsigned int size, 
 		ctrlr_write_cc(c, (uint32_t)val);
 		return 0;
 	}
-	if (size == 4 && ofst == IOP_NVME_REG_NSSR) {
-		if ((uint32_t)val == IOP_NVME_NSSR_MAGIC) {
-			__atomic_store_n(&c->cc, 0, __ATOMIC_RELEASE);
-			ctrlr_reset(c);
-			ctrlr_set_csts(c, IOP_NVME_CSTS_NSSRO);
-		}
-		return 0;
-	}
+	/* NSSR is not offered (CAP.NSSRS = 0): a subsystem reset would have to reset every
+	 * controller of the subsystem. Setting it is refused like any undefined property. */
 	return IOP_NVME_STATUS(IOP_NVME_SCT_GENERIC, IOP_NVME_SC_INVALID_FIELD) | IOP_NVME_STATUS_DNR;
 }
 
@@ -505,9 +493,6 @@ iop_nvme_ctrlr_reg_write(struct iop_nvme_ctrlr *c, uint32_t off, const void *buf
 	case IOP_NVME_REG_CC:
 		ctrlr_write_cc(c, d);
 		break;
-	case IOP_NVME_REG_NSSR:
-		nvme_ctrlr_prop_set(c, IOP_NVME_REG_NSSR, 4, d);
-		break;
 	case IOP_NVME_REG_AQA:
 		if (!enabled) {
 			c->aqa = d & 0x0fff0fff;
@@ -528,7 +513,7 @@ iop_nvme_ctrlr_reg_write(struct iop_nvme_ctrlr *c, uint32_t off, const void *buf
 		}
 		break;
 	default:
-		/* CAP, VS, CSTS and reserved/unimplemented registers: writes are ignored. */
+		/* CAP, VS, CSTS, NSSR (CAP.NSSRS = 0) and reserved registers: writes are ignored. */
 		break;
 	}
 	return 0;
@@ -1062,8 +1047,14 @@ nvme_req_complete(struct iop_nvme_req *req, uint16_t status)
 		req->cpl.sqid = qp->qid < 0 ? 0 : (uint16_t)qp->qid;
 		req->cpl.sqhd = qp->sqfc_disabled ? 0xffff : qp->sqhd;
 	}
-	if (status && qp->ctrlr && req->priv.state != NVME_REQ_HELD) {
-		nvme_ctrlr_record_error(qp->ctrlr, req, status);
+	if (iop_unlikely(status) && req->priv.state != NVME_REQ_HELD) {
+		if (qp->ctrlr) {
+			nvme_ctrlr_record_error(qp->ctrlr, req, status);
+		}
+		IOP_INFO(nvme, "qid %d cid %u %s (%#x) nsid %u: %s (sct %u sc %#x%s)\n", qp->qid,
+			 req->cmd.cid, iop_nvme_opc_str(req->cmd.opc, qp->qid <= 0), req->cmd.opc,
+			 req->cmd.nsid, iop_nvme_status_str(status), IOP_NVME_STATUS_SCT(status),
+			 IOP_NVME_STATUS_SC(status), (status & IOP_NVME_STATUS_DNR) ? ", DNR" : "");
 	}
 	if (status && req->xfer == IOP_NVME_XFER_C2H) {
 		req->data_len = 0;

@@ -93,7 +93,7 @@ iop_nvme_prp_to_iov(uint64_t prp1, uint64_t prp2, uint32_t len, uint32_t page_si
 	}
 	while (left) {
 		uint32_t slots = (uint32_t)((page_size - (list & mask)) / 8);
-		uint32_t need = (left + page_size - 1) / page_size;
+		uint32_t need = (uint32_t)(((uint64_t)left + page_size - 1) / page_size);
 		uint32_t use = need <= slots ? need : slots - 1; /* last slot chains */
 		const uint64_t *ents;
 

@@ -306,6 +306,12 @@ iop_nvme_subsys_add_ns(struct iop_nvme_subsys *ss, struct iop_backend *be, uint3
 			(unsigned long long)be->info.size);
 		return -EINVAL;
 	}
+	if (be->info.max_io && be->info.max_io < tgt->opts.max_io_size) {
+		/* The core does not split I/Os: MDTS must fit every namespace's backend. */
+		IOP_ERR("nvme: backend max I/O %u is below the target's max_io_size %u\n",
+			be->info.max_io, tgt->opts.max_io_size);
+		return -EINVAL;
+	}
 	ns = calloc(1, sizeof(*ns));
 	if (!ns) {
 		return -ENOMEM;

@@ -51,11 +51,7 @@ iop_vblk_config(const struct iop_vblk *b, struct virtio_blk_config *c)
 {
 	uint32_t bs = b->be->info.block_size ? b->be->info.block_size : VBLK_SECTOR;
 	uint32_t max_sectors = 1u << 16; /* 32 MiB per discard / write-zeroes request */
-	uint8_t exp = 0;
 
-	while ((VBLK_SECTOR << exp) < bs && exp < 7) {
-		exp++;
-	}
 	memset(c, 0, sizeof(*c));
 	c->capacity = b->be->info.size / VBLK_SECTOR;
 	c->seg_max = IOP_VQ_MAX_IOV - 2;
@@ -71,7 +67,6 @@ iop_vblk_config(const struct iop_vblk *b, struct virtio_blk_config *c)
 	c->max_write_zeroes_sectors = max_sectors;
 	c->max_write_zeroes_seg = 1;
 	c->write_zeroes_may_unmap = b->be->info.discard;
-	(void)exp;
 }
 
 static void

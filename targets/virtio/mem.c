@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include "targets/virtio/mem.h"
 
 static int
@@ -29,6 +30,7 @@ iop_vmem_add_fd(struct iop_vmem *m, int fd, uint64_t gpa, uint64_t size, uint64_
 		uint64_t off)
 {
 	struct iop_vmem_region *r;
+	struct stat st;
 	void *p;
 	int rc = vmem_check_new(m, gpa, size);
 
@@ -36,6 +38,13 @@ iop_vmem_add_fd(struct iop_vmem *m, int fd, uint64_t gpa, uint64_t size, uint64_
 		return rc;
 	}
 	if (off + size < off || uva + size < uva || off + size > SIZE_MAX) {
+		return -EINVAL;
+	}
+	/* A region past the end of its file would fault (SIGBUS) on first use: refuse it. */
+	if (fstat(fd, &st)) {
+		return -errno;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < off + size) {
 		return -EINVAL;
 	}
 	p = mmap(NULL, off + size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
@@ -70,6 +79,22 @@ iop_vmem_add_ptr(struct iop_vmem *m, void *host, uint64_t gpa, uint64_t size, ui
 	return 0;
 }
 
+int
+iop_vmem_remove(struct iop_vmem *m, uint64_t gpa, uint64_t size)
+{
+	for (unsigned int i = 0; i < m->nr; i++) {
+		if (m->r[i].gpa == gpa && m->r[i].size == size) {
+			if (m->r[i].map) {
+				munmap(m->r[i].map, m->r[i].map_len);
+			}
+			m->r[i] = m->r[--m->nr];
+			m->last = 0;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 void
 iop_vmem_clear(struct iop_vmem *m)
 {
@@ -87,10 +112,13 @@ iop_vmem_clear(struct iop_vmem *m)
 static struct iop_vmem_region *
 vmem_find(struct iop_vmem *m, uint64_t gpa)
 {
+	/* several threads translate through one table (the rings of one device are spread
+	 * over threads): the hint is a relaxed atomic, any value of it is safe */
+	unsigned int last = __atomic_load_n(&m->last, __ATOMIC_RELAXED);
 	struct iop_vmem_region *r;
 
-	if (m->last < m->nr) {
-		r = &m->r[m->last];
+	if (last < m->nr) {
+		r = &m->r[last];
 		if (gpa - r->gpa < r->size) {
 			return r;
 		}
@@ -98,7 +126,7 @@ vmem_find(struct iop_vmem *m, uint64_t gpa)
 	for (unsigned int i = 0; i < m->nr; i++) {
 		r = &m->r[i];
 		if (gpa - r->gpa < r->size) {
-			m->last = i;
+			__atomic_store_n(&m->last, i, __ATOMIC_RELAXED);
 			return r;
 		}
 	}

@@ -31,12 +31,17 @@ struct iop_vmem {
 };
 
 /** mmap size+off bytes of fd (shared, read/write) and add [gpa, gpa+size) at off in it.
- * fd stays owned by the caller (it may be closed right after).
- * \return 0, -EINVAL (zero size, overflow, overlap), -ENOSPC (table full), -errno of mmap. */
+ * fd stays owned by the caller (it may be closed right after). A regular file (memfd, hugetlbfs,
+ * tmpfs) must be at least off+size long. A front end that shrinks the file afterwards can still
+ * make accesses fault; nothing here guards against that.
+ * \return 0, -EINVAL (zero size, overflow, overlap, beyond the file), -ENOSPC (table full),
+ * -errno of fstat/mmap. */
 int iop_vmem_add_fd(struct iop_vmem *m, int fd, uint64_t gpa, uint64_t size, uint64_t uva,
 		    uint64_t off);
 /** Add an already mapped region (the driver side and unit tests). \return as iop_vmem_add_fd. */
 int iop_vmem_add_ptr(struct iop_vmem *m, void *host, uint64_t gpa, uint64_t size, uint64_t uva);
+/** Unmap and forget the region that starts at gpa with that size. \return 0 or -ENOENT. */
+int iop_vmem_remove(struct iop_vmem *m, uint64_t gpa, uint64_t size);
 /** Unmap and forget every region. */
 void iop_vmem_clear(struct iop_vmem *m);
 

@@ -144,6 +144,19 @@ int nvmf_tcp_rx_step(struct nvmf_tcp_rx *rx);
 /** Place the current PDU's data at byte offset off of iov[0..cnt). */
 void nvmf_tcp_rx_set_dst(struct nvmf_tcp_rx *rx, const struct iovec *iov, int cnt, size_t off);
 
+/* Payloads at least this large skip the staging buffer when it is empty. */
+#define NVMF_TCP_RX_DIRECT_MIN 8192u
+
+/**
+ * Zero-copy receive: when the parser waits for NVMF_TCP_RX_DIRECT_MIN or more bytes of data
+ * and nothing is buffered, describe the next recvmsg(): the destination bytes still expected
+ * (*direct of them), then the staging buffer's free space for whatever follows.
+ * \return iovec count (<= max), or 0 when the plain staging path applies.
+ */
+int nvmf_tcp_rx_direct_iov(struct nvmf_tcp_rx *rx, struct iovec *iov, int max, size_t *direct);
+/** Account n bytes received into the iovecs of nvmf_tcp_rx_direct_iov. */
+void nvmf_tcp_rx_direct_done(struct nvmf_tcp_rx *rx, size_t n, size_t direct);
+
 /* ---------------------------------------------------------------- send batching */
 
 struct nvmf_tcp_pcap;

@@ -550,6 +550,75 @@ nvmf_tcp_rx_step(struct nvmf_tcp_rx *rx)
 	}
 }
 
+/* Digest over [off, off+len) of an iovec array, continuing crc. */
+static uint32_t
+rx_crc_iov(uint32_t crc, const struct iovec *iov, int cnt, size_t off, size_t len)
+{
+	for (int i = 0; i < cnt && len; i++) {
+		size_t l = iov[i].iov_len, n;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		n = IOP_MIN(l - off, len);
+		crc = nvmf_tcp_crc_update(crc, (uint8_t *)iov[i].iov_base + off, n);
+		len -= n;
+		off = 0;
+	}
+	return crc;
+}
+
+int
+nvmf_tcp_rx_direct_iov(struct nvmf_tcp_rx *rx, struct iovec *iov, int max, size_t *direct)
+{
+	size_t off = rx->dst_off, left;
+	int n = 0;
+
+	*direct = 0;
+	if (rx->state != RX_DATA || rx->pos != rx->end || !rx->dst ||
+	    rx->data_left < NVMF_TCP_RX_DIRECT_MIN) {
+		return 0;
+	}
+	left = rx->data_left;
+	for (int i = 0; i < rx->dst_cnt && left && n < max - 1; i++) {
+		size_t l = rx->dst[i].iov_len, c;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		c = IOP_MIN(l - off, left);
+		iov[n].iov_base = (uint8_t *)rx->dst[i].iov_base + off;
+		iov[n].iov_len = c;
+		n++;
+		*direct += c;
+		left -= c;
+		off = 0;
+	}
+	if (!n) {
+		return 0;
+	}
+	/* What follows the data (digest, next PDUs) goes to the staging buffer as usual. */
+	nvmf_tcp_rx_space(rx);
+	iov[n].iov_base = rx->buf + rx->end;
+	iov[n].iov_len = rx->cap - rx->end;
+	return n + 1;
+}
+
+void
+nvmf_tcp_rx_direct_done(struct nvmf_tcp_rx *rx, size_t n, size_t direct)
+{
+	size_t k = IOP_MIN(n, direct);
+
+	if (rx->ddgst_on) {
+		rx->crc = rx_crc_iov(rx->crc, rx->dst, rx->dst_cnt, rx->dst_off, k);
+	}
+	rx->dst_off += k;
+	rx->data_left -= (uint32_t)k;
+	rx->end += (uint32_t)(n - k);
+}
+
 /* ---------------------------------------------------------------- send batching */
 
 void

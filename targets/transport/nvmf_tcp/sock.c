@@ -63,9 +63,31 @@ nvmf_tcp_tx_flush(struct nvmf_tcp_tx *tx, int fd, struct nvmf_tcp_pcap *rec, int
 ssize_t
 nvmf_tcp_sock_recv(int fd, struct nvmf_tcp_rx *rx, struct nvmf_tcp_pcap *rec, int dir)
 {
-	uint32_t space = nvmf_tcp_rx_space(rx);
+	struct iovec iov[9];
+	size_t direct;
+	int cnt = nvmf_tcp_rx_direct_iov(rx, iov, 9, &direct);
+	uint32_t space;
 	ssize_t n;
 
+	if (cnt) {
+		struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)cnt};
+
+		do {
+			n = recvmsg(fd, &msg, MSG_DONTWAIT);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			return (errno == EAGAIN || errno == EWOULDBLOCK) ? -EAGAIN : -errno;
+		}
+		if (n == 0) {
+			return -ECONNRESET;
+		}
+		if (rec) {
+			nvmf_tcp_pcap_datav(rec, dir, iov, cnt, (size_t)n);
+		}
+		nvmf_tcp_rx_direct_done(rx, (size_t)n, direct);
+		return n;
+	}
+	space = nvmf_tcp_rx_space(rx);
 	if (!space) {
 		return -ENOBUFS;
 	}

@@ -87,6 +87,7 @@ struct ini_cmd {
 	uint32_t r2t_pdus;      /* H2CData header slots in use by the current R2T */
 	uint32_t ddgst;
 	struct iovec one;
+	struct iop_nvme_dsm_range range; /* DISCARD: the one range sent as data */
 	uint8_t hdr[INI_HDR_SLOT] __attribute__((aligned(8)));
 	uint8_t *h2c;           /* nh2c * INI_HDR_SLOT */
 	uint32_t *h2c_dgst;
@@ -1123,15 +1124,18 @@ ini_submit(struct iop_queue *q, struct iop_io *io)
 		}
 		return c->depth ? -EAGAIN : c->broken;
 	}
-	if (iop_unlikely(io->op == IOP_OP_DISCARD)) {
-		return -EOPNOTSUPP;
-	}
 	cmd = ini_cmd_get(c);
 	if (!cmd) {
 		return -EAGAIN;
 	}
-	cid = iop_nvme_hq_build_io(&c->hq, io, ini->ctrl.nsid + io->nsid, ini->ctrl.lba_shift,
-				   &sqe);
+	if (iop_unlikely(io->op == IOP_OP_DISCARD)) {
+		/* Dataset Management (deallocate) carrying one 16-byte range as write data */
+		cid = iop_nvme_hq_build_dsm(&c->hq, io, ini->ctrl.nsid + io->nsid,
+					    ini->ctrl.lba_shift, &cmd->range, &sqe);
+	} else {
+		cid = iop_nvme_hq_build_io(&c->hq, io, ini->ctrl.nsid + io->nsid,
+					   ini->ctrl.lba_shift, &sqe);
+	}
 	if (cid < 0) {
 		ini_cmd_put(c, cmd);
 		return cid;
@@ -1139,10 +1143,20 @@ ini_submit(struct iop_queue *q, struct iop_io *io)
 	io->priv[0] = (uintptr_t)cmd;
 	cmd->io = io;
 	cmd->cid = (uint16_t)cid;
-	cmd->write = io->op == IOP_OP_WRITE;
-	cmd->len = (io->op == IOP_OP_READ || io->op == IOP_OP_WRITE) ? (uint32_t)io->len : 0;
-	cmd->iov = io->iov;
-	cmd->iovcnt = cmd->len ? io->iovcnt : 0;
+	if (iop_unlikely(io->op == IOP_OP_DISCARD)) {
+		cmd->one.iov_base = &cmd->range;
+		cmd->one.iov_len = sizeof(cmd->range);
+		cmd->iov = &cmd->one;
+		cmd->iovcnt = 1;
+		cmd->len = sizeof(cmd->range);
+		cmd->write = true;
+	} else {
+		cmd->write = io->op == IOP_OP_WRITE;
+		cmd->len = (io->op == IOP_OP_READ || io->op == IOP_OP_WRITE) ? (uint32_t)io->len
+									      : 0;
+		cmd->iov = io->iov;
+		cmd->iovcnt = cmd->len ? io->iovcnt : 0;
+	}
 	rc = ini_send_cmd(c, cmd, &sqe);
 	if (rc) {
 		uint16_t st;

@@ -68,6 +68,7 @@ struct vfu_ini {
 	struct vfu_hostmem mem;        /* queues, PRP lists, admin data; I/O buffers by default */
 	struct vfu_hostmem dmem;       /* dma=msg: I/O buffers mapped WITHOUT an fd */
 	bool msg_dma;
+	bool intx;                     /* irq=intx: one shared INTx eventfd, UNMASK after each */
 	uint8_t *bar0_map;         /* mmap of the BAR0 fd (sparse doorbell area usable) */
 	size_t bar0_map_len;
 	volatile uint32_t *db;     /* doorbell base (BAR0 + 0x1000) */
@@ -161,7 +162,7 @@ ini_queue_mem(struct vfu_ini *v, struct vfu_iq *q, uint16_t qid, uint32_t qsize,
 	q->qid = qid;
 	q->qsize = qsize;
 	q->phase = 1;
-	q->efd = qid < v->nvec ? v->vec_fd[qid] : -1;
+	q->efd = v->intx ? v->vec_fd[0] : qid < v->nvec ? v->vec_fd[qid] : -1;
 	q->sq = vfu_hostmem_alloc(&v->mem, (size_t)qsize * sizeof(*q->sq));
 	q->cq = vfu_hostmem_alloc(&v->mem, (size_t)qsize * sizeof(*q->cq));
 	if (!q->sq || !q->cq) {
@@ -510,7 +511,7 @@ ini_pci_setup(struct vfu_ini *v)
 				break;
 			}
 			v->nvec = IOP_MIN((ctl & 0x7ffu) + 1u, VFU_MAX_VECTORS);
-			if (v->interrupt) {
+			if (v->interrupt && !v->intx) {
 				ctl = (uint16_t)((ctl | 0x8000u) & ~0x4000u);
 				rc = ini_cfg16(v, ptr + 2u, &ctl, true);
 			}
@@ -518,7 +519,7 @@ ini_pci_setup(struct vfu_ini *v)
 		}
 		ptr = capid[1];
 	}
-	if (!rc && v->interrupt && !v->nvec) {
+	if (!rc && v->interrupt && !v->intx && !v->nvec) {
 		IOP_ERR("vfio-user: interrupt mode needs MSI-X and the device has none");
 		return -ENOTSUP;
 	}
@@ -536,6 +537,17 @@ ini_irqs(struct vfu_ini *v)
 	uint32_t n;
 	int rc;
 
+	if (v->intx) {
+		/* One INTx line for every CQ: all queues wait on the same eventfd. */
+		v->vec_fd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (v->vec_fd[0] < 0) {
+			return -errno;
+		}
+		set.index = VFIO_PCI_INTX_IRQ_INDEX;
+		set.count = 1;
+		return vfu_client_call(&v->cl, VFIO_USER_DEVICE_SET_IRQS, &set, sizeof(set), NULL,
+				       0, v->vec_fd, 1);
+	}
 	rc = vfu_client_call(&v->cl, VFIO_USER_DEVICE_GET_IRQ_INFO, &ii, sizeof(ii), NULL, 0,
 			     NULL, 0);
 	if (rc) {
@@ -609,7 +621,7 @@ ini_dma_map(struct vfu_ini *v)
 
 /* "mem=SIZE,dma=fd|msg" */
 static int
-ini_parse_opts(const char *opts, uint64_t *memsz, bool *msg_dma)
+ini_parse_opts(const char *opts, uint64_t *memsz, bool *msg_dma, bool *intx)
 {
 	char buf[256], *save = NULL, *kv;
 
@@ -630,6 +642,10 @@ ini_parse_opts(const char *opts, uint64_t *memsz, bool *msg_dma)
 			*msg_dma = true;
 		} else if (!strcmp(kv, "dma=fd")) {
 			*msg_dma = false;
+		} else if (!strcmp(kv, "irq=intx")) {
+			*intx = true;
+		} else if (!strcmp(kv, "irq=msix")) {
+			*intx = false;
 		} else {
 			return -EINVAL;
 		}
@@ -648,7 +664,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	struct vfu_ini *v;
 	struct iop_uri u;
 	uint64_t memsz = INI_MEM_DEFAULT;
-	bool msg_dma = false;
+	bool msg_dma = false, intx = false;
 	char err[256];
 	int rc;
 
@@ -657,9 +673,9 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		IOP_ERR("vfio-user: bad URI '%s' (expected vfio-user:///path/to/socket)", cfg->uri);
 		return -EINVAL;
 	}
-	if (ini_parse_opts(cfg->opts, &memsz, &msg_dma)) {
+	if (ini_parse_opts(cfg->opts, &memsz, &msg_dma, &intx)) {
 		IOP_ERR("vfio-user: bad options '%s' (supported: mem=SIZE (>= 4M, 4K multiple), "
-			"dma=fd|msg)", cfg->opts);
+			"dma=fd|msg, irq=msix|intx)", cfg->opts);
 		return -EINVAL;
 	}
 	v = calloc(1, sizeof(*v));
@@ -673,6 +689,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	v->mem.fd = -1;
 	v->dmem.fd = -1;
 	v->msg_dma = msg_dma;
+	v->intx = intx;
 	for (unsigned int i = 0; i < VFU_MAX_VECTORS; i++) {
 		v->vec_fd[i] = -1;
 	}
@@ -820,6 +837,8 @@ ini_close(struct iop_initiator *ini)
 
 /* ---- I/O queues ---- */
 
+static void ini_intx_unmask(struct vfu_ini *v);
+
 static int
 ini_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
 	       struct iop_queue **out)
@@ -857,7 +876,8 @@ ini_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
 	cmd.opc = IOP_NVME_OPC_CREATE_IO_CQ;
 	cmd.dptr.prp.prp1 = vfu_hostmem_iova(&v->mem, q->cq, (size_t)qsize * 16);
 	cmd.cdw10 = qid | (qsize - 1) << 16;
-	cmd.cdw11 = 1u | (v->interrupt && q->efd >= 0 ? 2u | (uint32_t)qid << 16 : 0u);
+	cmd.cdw11 = 1u | (v->interrupt && q->efd >= 0 ?
+				  2u | (v->intx ? 0u : (uint32_t)qid << 16) : 0u);
 	rc = ini_admin_simple(v, &cmd);
 	if (rc) {
 		goto fail_hq;
@@ -876,6 +896,15 @@ ini_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
 		goto fail_hq;
 	}
 	v->queues[qid] = q;
+	if (v->intx) {
+		/* the admin completions above fired (and automasked) INTx: re-arm it */
+		uint64_t val;
+
+		if (read(q->efd, &val, sizeof(val)) < 0) {
+			/* nothing pending */
+		}
+		ini_intx_unmask(v);
+	}
 	*out = &q->base;
 	return 0;
 fail_hq:
@@ -1020,6 +1049,24 @@ ini_reap(struct vfu_iq *q, unsigned int max)
 	return (int)n;
 }
 
+/* INTx automasks when it fires: unmask it (another queue's thread may do it first). */
+static void
+ini_intx_unmask(struct vfu_ini *v)
+{
+	struct vfio_user_irq_set set = {.argsz = sizeof(set),
+					.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
+					.index = VFIO_PCI_INTX_IRQ_INDEX, .count = 1};
+	int rc;
+
+	pthread_mutex_lock(&v->cl.lock);
+	rc = vfu_client_call(&v->cl, VFIO_USER_DEVICE_SET_IRQS, &set, sizeof(set), NULL, 0, NULL,
+			     0);
+	pthread_mutex_unlock(&v->cl.lock);
+	if (rc) {
+		IOP_ERR_RATELIMIT("vfio-user: INTx unmask failed: %s", strerror(-rc));
+	}
+}
+
 static int
 ini_poll(struct iop_queue *iq, unsigned int max, unsigned int timeout_us)
 {
@@ -1054,8 +1101,9 @@ ini_poll(struct iop_queue *iq, unsigned int max, unsigned int timeout_us)
 	/* dma=msg: the server may be waiting for us to answer a DMA_READ/DMA_WRITE */
 	pf[1] = (struct pollfd){.fd = q->ini->cl.sock, .events = POLLIN};
 	if (poll(pf, q->ini->msg_dma ? 2 : 1, (int)((timeout_us + 999) / 1000)) > 0) {
-		if ((pf[0].revents & POLLIN) && read(q->efd, &val, sizeof(val)) < 0) {
-			/* already drained */
+		if ((pf[0].revents & POLLIN) && read(q->efd, &val, sizeof(val)) == sizeof(val) &&
+		    q->ini->intx) {
+			ini_intx_unmask(q->ini);
 		}
 		if (q->ini->msg_dma && (pf[1].revents & POLLIN) &&
 		    vfu_client_service(&q->ini->cl) < 0) {
@@ -1070,7 +1118,7 @@ static const struct iop_initiator_ops vfio_user_initiator_ops = {
 	.scheme = "vfio-user",
 	.help = "vfio-user client driving an NVMe PCIe controller (vfio-user:///path/to/sock); "
 		"opts: mem=SIZE shared memory arena (default 256M), dma=msg: I/O buffers mapped "
-		"without an fd (server uses DMA_READ/DMA_WRITE)",
+		"without an fd (server uses DMA_READ/DMA_WRITE), irq=intx: legacy INTx instead of MSI-X",
 	.open = ini_open,
 	.close = ini_close,
 	.queue_open = ini_queue_open,

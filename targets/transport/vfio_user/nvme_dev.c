@@ -710,6 +710,20 @@ vfu_nvme_dma_changed(struct vfu_nvme *n)
 	}
 }
 
+bool
+vfu_nvme_irq_pending(struct vfu_nvme *n)
+{
+	for (uint16_t q = 0; q < VDEV_NQ; q++) {
+		const struct vdev_cq *cq = &n->cq[q];
+
+		if (cq->live && cq->ien &&
+		    __atomic_load_n(&n->env.db[2 * q + 1], __ATOMIC_ACQUIRE) != cq->tail) {
+			return true;
+		}
+	}
+	return false;
+}
+
 int
 vfu_nvme_wait_fd(struct vfu_nvme *n)
 {

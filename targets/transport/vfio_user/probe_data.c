@@ -271,9 +271,10 @@ static void
 check_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: iopath vfio-user-check bad SOCKET\n"
+		"usage: iopath vfio-user-check bad|fuzz SOCKET\n"
 		"       iopath vfio-user-check write|verify|bench|hammer vfio-user:///SOCKET [opts]\n"
 		"  bad      send malformed messages, check every error reply (errno), exit 0 if all ok\n"
+		"  fuzz     --count random messages from --seed, reconnecting when the server closes\n"
 		"  write    write --count blocks of --bs with a pattern from --seed\n"
 		"  verify   read them back and compare\n"
 		"  bench    closed-loop 4 KiB random reads at --qd for --secs, prints JSON\n"
@@ -316,11 +317,14 @@ check_main(int argc, char **argv)
 		check_usage(stderr);
 		return 2;
 	}
-	if (!strcmp(argv[optind], "bad")) {
+	if (!strcmp(argv[optind], "bad") || !strcmp(argv[optind], "fuzz")) {
 		const char *p = argv[optind + 1];
 
 		if (!strncmp(p, "vfio-user://", 12)) {
 			p += 12;
+		}
+		if (argv[optind][0] == 'f') {
+			return vfu_probe_fuzz(p, o.seed, o.count);
 		}
 		return vfu_probe_bad(p);
 	}

@@ -10,6 +10,10 @@
  * \return exit code: 0 all as expected, 1 otherwise. */
 int vfu_probe_bad(const char *path);
 
+/** Send iters random messages (seeded), reconnecting whenever the server closes.
+ * \return exit code: 0 when every reconnect succeeded. */
+int vfu_probe_fuzz(const char *path, uint64_t seed, unsigned int iters);
+
 struct vfu_probe_data_opts {
 	const char *uri;
 	const char *mode;       /* "write", "verify", "hammer", "bench" */

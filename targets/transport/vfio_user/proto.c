@@ -7,11 +7,27 @@
 #include <json-c/json.h>
 #include "vfu_internal.h"
 
+/*
+ * Info queries: the request is the fixed structure (argsz = room for the reply). Clients such as
+ * libvfio-user's send the whole argsz-sized buffer; accept a request longer than the structure
+ * as long as it does not exceed argsz (the extra bytes are ignored).
+ */
+static int
+proto_info_size(const void *payload, uint32_t len, unsigned int nfds, uint32_t fixed)
+{
+	uint32_t argsz;
+
+	if (len < fixed || nfds) {
+		return EINVAL;
+	}
+	memcpy(&argsz, payload, sizeof(argsz));
+	return argsz >= fixed && len <= argsz ? 0 : EINVAL;
+}
+
 int
 vfu_cmd_check(const struct vfio_user_hdr *hdr, const void *payload, uint32_t len,
 	      unsigned int nfds, uint32_t max_xfer)
 {
-	const uint32_t *argsz = payload;
 
 	if (hdr->msg_size < sizeof(*hdr)) {
 		return EINVAL;
@@ -49,17 +65,14 @@ vfu_cmd_check(const struct vfio_user_hdr *hdr, const void *payload, uint32_t len
 		return 0;
 	}
 	case VFIO_USER_DEVICE_GET_INFO:
-		return len == sizeof(struct vfio_user_device_info) &&
-			       *argsz >= sizeof(struct vfio_user_device_info) && !nfds ? 0 : EINVAL;
+		return proto_info_size(payload, len, nfds, sizeof(struct vfio_user_device_info));
 	case VFIO_USER_DEVICE_GET_REGION_INFO:
-		return len == sizeof(struct vfio_user_region_info) &&
-			       *argsz >= sizeof(struct vfio_user_region_info) && !nfds ? 0 : EINVAL;
+		return proto_info_size(payload, len, nfds, sizeof(struct vfio_user_region_info));
 	case VFIO_USER_DEVICE_GET_REGION_IO_FDS:
-		return len == sizeof(struct vfio_user_region_io_fds_req) &&
-			       *argsz >= sizeof(struct vfio_user_region_io_fds_req) && !nfds ? 0 : EINVAL;
+		return proto_info_size(payload, len, nfds,
+				       sizeof(struct vfio_user_region_io_fds_req));
 	case VFIO_USER_DEVICE_GET_IRQ_INFO:
-		return len == sizeof(struct vfio_user_irq_info) &&
-			       *argsz >= sizeof(struct vfio_user_irq_info) && !nfds ? 0 : EINVAL;
+		return proto_info_size(payload, len, nfds, sizeof(struct vfio_user_irq_info));
 	case VFIO_USER_DEVICE_SET_IRQS: {
 		const struct vfio_user_irq_set *s = payload;
 		uint32_t data_flags, action_flags;
@@ -109,8 +122,26 @@ vfu_cmd_check(const struct vfio_user_hdr *hdr, const void *payload, uint32_t len
 	case VFIO_USER_DMA_WRITE:
 		/* Server-to-client commands: a client must not send them. */
 		return EINVAL;
+	case VFIO_USER_REGION_WRITE_MULTI: {
+		const struct vfio_user_write_multi_entry *e;
+		uint64_t cnt;
+
+		if (len < 8 || nfds) {
+			return EINVAL;
+		}
+		memcpy(&cnt, payload, 8);
+		if (!cnt || cnt > VFIO_USER_WRITE_MULTI_MAX || len != 8 + cnt * sizeof(*e)) {
+			return EINVAL;
+		}
+		e = (const void *)((const uint8_t *)payload + 8);
+		for (uint64_t i = 0; i < cnt; i++) {
+			if (!e[i].count || e[i].count > sizeof(e[i].data)) {
+				return EINVAL;
+			}
+		}
+		return 0;
+	}
 	case VFIO_USER_DIRTY_PAGES:
-	case VFIO_USER_REGION_WRITE_MULTI:
 	case VFIO_USER_DEVICE_FEATURE:
 	case VFIO_USER_MIG_DATA_READ:
 	case VFIO_USER_MIG_DATA_WRITE:
@@ -205,6 +236,12 @@ vfu_version_parse(const void *payload, uint32_t len, uint16_t *major, uint16_t *
 	caps->max_dma_maps = (uint32_t)x;
 	if (caps_uint(c, "pgsizes", UINT64_MAX >> 1, &caps->pgsizes)) {
 		goto out;
+	}
+	if (json_object_object_get_ex(c, "write_multiple", &mig)) {
+		if (!json_object_is_type(mig, json_type_boolean)) {
+			goto out;
+		}
+		caps->write_multiple = json_object_get_boolean(mig);
 	}
 	if (json_object_object_get_ex(c, "migration", &mig)) {
 		if (!json_object_is_type(mig, json_type_object)) {

@@ -65,6 +65,7 @@ struct vfu_caps {
 	uint32_t max_dma_maps;
 	uint64_t pgsizes;
 	uint32_t migration_pgsize; /* 0: absent */
+	bool write_multiple;       /* REGION_WRITE_MULTI offered */
 };
 /** Defaults of the spec for absent capabilities. */
 void vfu_caps_default(struct vfu_caps *c);
@@ -211,6 +212,9 @@ void vfu_nvme_reset(struct vfu_nvme *n);
 void vfu_nvme_quiesce(struct vfu_nvme *n);
 /** After a DMA unmap: queues whose memory vanished stop the controller (CSTS.CFS). */
 void vfu_nvme_dma_changed(struct vfu_nvme *n);
+/** \return true when a CQ with interrupts enabled holds entries the host has not consumed
+ * (level-triggered INTx re-asserts on unmask). */
+bool vfu_nvme_irq_pending(struct vfu_nvme *n);
 /** fd that is readable when backend completions are ready (interrupt mode), or -1. */
 int vfu_nvme_wait_fd(struct vfu_nvme *n);
 /** Number of MSI-X vectors the controller wants. */

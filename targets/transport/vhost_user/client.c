@@ -30,6 +30,7 @@ struct vhuc_opts {
 	uint64_t queue_size;
 	uint64_t lun;
 	bool packed;
+	bool memslots;
 };
 
 static const struct iop_option vhuc_opt_rows[] = {
@@ -39,6 +40,8 @@ static const struct iop_option vhuc_opt_rows[] = {
 	 32768, NULL, "virtqueue size (power of 2)"},
 	{"lun", NULL, IOP_OPT_UINT, offsetof(struct vhuc_opts, lun), "0", 0, 255, NULL,
 	 "vhost-user-scsi: LUN to drive"},
+	{"memslots", NULL, IOP_OPT_BOOL, offsetof(struct vhuc_opts, memslots), "0", 0, 0, NULL,
+	 "share memory as two regions with ADD_MEM_REG (CONFIGURE_MEM_SLOTS) when offered"},
 	{"packed", NULL, IOP_OPT_BOOL, offsetof(struct vhuc_opts, packed), "0", 0, 0, NULL,
 	 "use packed virtqueues (VIRTIO_F_RING_PACKED) when the back end offers them"},
 	{NULL},
@@ -294,6 +297,9 @@ vhuc_queue_free(struct vhuc_queue *q)
 }
 
 static void vhuc_close(struct iop_initiator *ini);
+static const struct iop_initiator_ops vhost_user_blk_initiator_ops;
+static const struct iop_initiator_ops vhost_user_scsi_initiator_ops;
+static const struct iop_initiator_ops qsd_vhost_user_blk_initiator_ops;
 static int vhuc_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
 			   struct iop_queue **out);
 static void vhuc_queue_close(struct iop_queue *qq);
@@ -311,7 +317,6 @@ static int
 vhuc_scsi_probe(struct vhuc *c)
 {
 	struct iop_queue *qq;
-	struct vhuc_queue *q;
 	struct iop_io io = {0};
 	uint8_t *buf;
 	bool done = false;
@@ -321,7 +326,6 @@ vhuc_scsi_probe(struct vhuc *c)
 	if (rc) {
 		return rc;
 	}
-	q = (struct vhuc_queue *)qq;
 	buf = vhuc_alloc(c, 4096);
 	if (!buf) {
 		vhuc_queue_close(qq);
@@ -357,7 +361,6 @@ vhuc_scsi_probe(struct vhuc *c)
 		c->base.block_size = bs;
 		c->base.size = (last + 1) * bs;
 	}
-	(void)q;
 	vhuc_queue_close(qq);
 	return rc;
 }
@@ -393,6 +396,9 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	pthread_mutex_init(&c->lock, NULL);
 	c->memfd = -1;
 	c->scsi = !strcmp(u.scheme, "vhost-user-scsi");
+	c->base.ops = c->scsi ? &vhost_user_scsi_initiator_ops :
+		      !strcmp(u.scheme, "qsd-vhost-user-blk") ? &qsd_vhost_user_blk_initiator_ops :
+								  &vhost_user_blk_initiator_ops;
 	c->interrupt = cfg->interrupt;
 	c->queue_size = (unsigned int)o.queue_size;
 	c->lun = cfg->nsid ? cfg->nsid - 1 : (unsigned int)o.lun;
@@ -405,7 +411,15 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 			return rc;
 		}
 	}
-	c->fd = vhuc_connect(u.path);
+	/* a back end that was just started may not listen yet: retry for up to 5 s */
+	for (uint64_t t0 = iop_now_ns();;) {
+		c->fd = vhuc_connect(u.path);
+		if ((c->fd != -ENOENT && c->fd != -ECONNREFUSED) ||
+		    iop_now_ns() - t0 > 5000000000ull) {
+			break;
+		}
+		usleep(20000);
+	}
 	if (c->fd < 0) {
 		rc = c->fd;
 		IOP_ERR("%s: %s", u.path, strerror(-rc));
@@ -420,9 +434,7 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	want = (1ull << VHU_VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_EVENT_IDX) |
 	       (1ull << VHU_F_PROTOCOL_FEATURES) |
 	       (o.packed ? 1ull << VHU_VIRTIO_F_RING_PACKED : 0);
-	if (c->scsi) {
-		want |= 0;
-	} else {
+	if (!c->scsi) {
 		want |= (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
 			(1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_BLK_F_MQ) |
 			(1ull << VIRTIO_BLK_F_RO) | (1ull << VIRTIO_BLK_F_DISCARD) |
@@ -442,7 +454,8 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 			goto fail_locked;
 		}
 		p &= (1ull << VHU_PROTOCOL_F_MQ) | (1ull << VHU_PROTOCOL_F_REPLY_ACK) |
-		     (1ull << VHU_PROTOCOL_F_CONFIG);
+		     (1ull << VHU_PROTOCOL_F_CONFIG) |
+		     (o.memslots ? 1ull << VHU_PROTOCOL_F_CONFIGURE_MEM_SLOTS : 0);
 		rc = vhuc_set_u64(c, VHU_SET_PROTOCOL_FEATURES, p);
 		if (rc) {
 			goto fail_locked;
@@ -519,12 +532,32 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		rc = -errno;
 		goto fail_locked;
 	}
-	mt.nregions = 1;
-	mt.r[0].gpa = 0;
-	mt.r[0].size = c->mem_size;
-	mt.r[0].uva = (uint64_t)(uintptr_t)c->mem;
-	mt.r[0].mmap_offset = 0;
-	rc = vhuc_call(c, VHU_SET_MEM_TABLE, &mt, 8 + sizeof(mt.r[0]), &c->memfd, 1, NULL);
+	if (c->proto & (1ull << VHU_PROTOCOL_F_CONFIGURE_MEM_SLOTS)) {
+		/* two regions (two halves of the memfd at their offsets), one message each */
+		uint64_t slots = 0, half = c->mem_size / 2;
+
+		rc = vhuc_get_u64(c, VHU_GET_MAX_MEM_SLOTS, &slots);
+		if (!rc && slots < 2) {
+			IOP_ERR("vhost-user: back end has %llu memory slots", (unsigned long long)slots);
+			rc = -EPROTO;
+		}
+		for (unsigned int i = 0; i < 2 && !rc; i++) {
+			struct vhu_mem_single r = {0};
+
+			r.r.gpa = i * half;
+			r.r.size = i ? c->mem_size - half : half;
+			r.r.uva = (uint64_t)(uintptr_t)(c->mem + i * half);
+			r.r.mmap_offset = i * half;
+			rc = vhuc_call(c, VHU_ADD_MEM_REG, &r, sizeof(r), &c->memfd, 1, NULL);
+		}
+	} else {
+		mt.nregions = 1;
+		mt.r[0].gpa = 0;
+		mt.r[0].size = c->mem_size;
+		mt.r[0].uva = (uint64_t)(uintptr_t)c->mem;
+		mt.r[0].mmap_offset = 0;
+		rc = vhuc_call(c, VHU_SET_MEM_TABLE, &mt, 8 + sizeof(mt.r[0]), &c->memfd, 1, NULL);
+	}
 	pthread_mutex_unlock(&c->lock);
 	if (rc) {
 		goto fail;
@@ -951,3 +984,19 @@ static const struct iop_initiator_ops vhost_user_scsi_initiator_ops = {
 	.poll = vhuc_poll,
 };
 IOP_INITIATOR_REGISTER(vhost_user_scsi_initiator_ops)
+
+/* The same front end, named for the qemu-storage-daemon reference back end (qsd.c). */
+static const struct iop_initiator_ops qsd_vhost_user_blk_initiator_ops = {
+	.scheme = "qsd-vhost-user-blk",
+	.help = "vhost-user-blk front end against qemu-storage-daemon started by "
+		"`iopath target qsd-vhost-user-blk://...`",
+	.open = vhuc_open,
+	.close = vhuc_close,
+	.queue_open = vhuc_queue_open,
+	.queue_close = vhuc_queue_close,
+	.buf_alloc = vhuc_buf_alloc,
+	.buf_free = vhuc_buf_free,
+	.submit = vhuc_submit,
+	.poll = vhuc_poll,
+};
+IOP_INITIATOR_REGISTER(qsd_vhost_user_blk_initiator_ops)

@@ -67,14 +67,14 @@ vhu_blk_io_count_done(struct iop_vblk_req *r)
 {
 	struct vhu_blk_req *q = r->ctx;
 
-	q->h.vr->conn->th->inflight--;
+	q->h.vr->dth->inflight--;
 	vhu_blk_done(r);
 }
 
 static int
-vhu_blk_submit(struct vhu_conn *c, struct vhu_blk_req *q)
+vhu_blk_submit(struct vhu_vring *vr, struct vhu_blk_req *q)
 {
-	struct iop_backend_chan *ch = vhu_thread_chan(c->th, 0);
+	struct iop_backend_chan *ch = vhu_thread_chan(vr->dth, 0);
 	int rc;
 
 	if (!ch) {
@@ -84,11 +84,11 @@ vhu_blk_submit(struct vhu_conn *c, struct vhu_blk_req *q)
 		return 0;
 	}
 	/* Count it as a backend I/O until done runs; inline completions undo that at once. */
-	c->th->inflight++;
+	vr->dth->inflight++;
 	q->r.done = vhu_blk_io_count_done;
-	rc = iop_vblk_submit(&c->tgt->blk, ch, &q->r);
+	rc = iop_vblk_submit(&vr->conn->tgt->blk, ch, &q->r);
 	if (rc == -EAGAIN) {
-		c->th->inflight--;
+		vr->dth->inflight--;
 	}
 	return rc;
 }
@@ -99,13 +99,13 @@ vhu_blk_process(struct vhu_conn *c, struct vhu_vring *vr)
 	int n = 0;
 
 	if (vr->stalled) {
-		if (vhu_blk_submit(c, vr->stalled) == -EAGAIN) {
+		if (vhu_blk_submit(vr, vr->stalled) == -EAGAIN) {
 			return 0;
 		}
 		vr->stalled = NULL;
 		n++;
 	}
-	while (n < VHU_BATCH) {
+	while (n < VHU_BATCH && iop_vq_has_avail(&vr->vq)) {
 		struct vhu_blk_req *q = vhu_req_get(vr);
 		int rc;
 
@@ -134,7 +134,7 @@ vhu_blk_process(struct vhu_conn *c, struct vhu_vring *vr)
 		q->r.ctx = q;
 		vr->inflight++;
 		n++;
-		if (vhu_blk_submit(c, q) == -EAGAIN) {
+		if (vhu_blk_submit(vr, q) == -EAGAIN) {
 			vr->stalled = q;
 			break;
 		}

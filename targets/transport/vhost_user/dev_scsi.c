@@ -76,19 +76,19 @@ vhu_scsi_done(struct iop_vscsi_req *r)
 {
 	struct vhu_scsi_req *q = r->ctx;
 
-	q->h.vr->conn->th->inflight--;
+	q->h.vr->dth->inflight--;
 	vhu_req_complete(q->h.vr, q, q->h.head, r->used_len);
 }
 
 static int
-vhu_scsi_submit(struct vhu_conn *c, struct vhu_scsi_req *q)
+vhu_scsi_submit(struct vhu_vring *vr, struct vhu_scsi_req *q)
 {
 	int rc;
 
-	c->th->inflight++;
-	rc = iop_vscsi_submit(&c->th->scsi, c->th->chans, &q->r);
+	vr->dth->inflight++;
+	rc = iop_vscsi_submit(&vr->dth->scsi, vr->dth->chans, &q->r);
 	if (rc == -EAGAIN) {
-		c->th->inflight--;
+		vr->dth->inflight--;
 	}
 	return rc;
 }
@@ -170,13 +170,13 @@ vhu_scsi_process(struct vhu_conn *c, struct vhu_vring *vr)
 		return 0; /* buffers wait there until an event needs one */
 	}
 	if (vr->stalled) {
-		if (vhu_scsi_submit(c, vr->stalled) == -EAGAIN) {
+		if (vhu_scsi_submit(vr, vr->stalled) == -EAGAIN) {
 			return 0;
 		}
 		vr->stalled = NULL;
 		n++;
 	}
-	while (n < VHU_BATCH) {
+	while (n < VHU_BATCH && iop_vq_has_avail(&vr->vq)) {
 		struct vhu_scsi_req *q = NULL;
 		int rc = vhu_scsi_pop(c, vr, &q);
 
@@ -189,11 +189,11 @@ vhu_scsi_process(struct vhu_conn *c, struct vhu_vring *vr)
 		}
 		n++;
 		if (vr->idx == IOP_VSCSI_CTRLQ) {
-			vhu_req_complete(vr, q, q->h.head, iop_vscsi_ctrl(&c->th->scsi, &q->r.elem));
+			vhu_req_complete(vr, q, q->h.head, iop_vscsi_ctrl(&vr->dth->scsi, &q->r.elem));
 			continue;
 		}
 		q->r.done = vhu_scsi_done;
-		if (vhu_scsi_submit(c, q) == -EAGAIN) {
+		if (vhu_scsi_submit(vr, q) == -EAGAIN) {
 			vr->stalled = q;
 			break;
 		}

@@ -94,6 +94,11 @@ struct vhu_mem_region {
 	uint64_t mmap_offset;
 };
 
+struct vhu_mem_single {
+	uint64_t padding;
+	struct vhu_mem_region r;
+};
+
 struct vhu_mem {
 	uint32_t nregions;
 	uint32_t padding;
@@ -114,6 +119,7 @@ struct vhu_msg {
 		struct vhu_vring_state state;
 		struct vhu_vring_addr addr;
 		struct vhu_mem mem;
+		struct vhu_mem_single mreg;
 		struct vhu_config cfg;
 		uint8_t raw[VHU_MAX_PAYLOAD];
 	} p;

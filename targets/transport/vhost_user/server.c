@@ -26,7 +26,7 @@ vhu_offered_protocol(struct vhu_tgt *t)
 {
 	return (1ull << VHU_PROTOCOL_F_MQ) | (1ull << VHU_PROTOCOL_F_REPLY_ACK) |
 	       (t->cls->config_space ? 1ull << VHU_PROTOCOL_F_CONFIG : 0) |
-	       (1ull << VHU_PROTOCOL_F_RESET_DEVICE);
+	       (1ull << VHU_PROTOCOL_F_RESET_DEVICE) | (1ull << VHU_PROTOCOL_F_CONFIGURE_MEM_SLOTS);
 }
 
 void *
@@ -41,9 +41,7 @@ vhu_req_get(struct vhu_vring *vr)
 void
 vhu_req_put(struct vhu_vring *vr, void *req)
 {
-	size_t i = (size_t)((uint8_t *)req - vr->reqs) / vr->conn->tgt->cls->req_size;
-
-	vr->free[vr->nfree++] = (uint16_t)i;
+	vr->free[vr->nfree++] = ((struct vhu_req_hdr *)req)->slot;
 }
 
 void
@@ -52,23 +50,6 @@ vhu_req_complete(struct vhu_vring *vr, void *req, uint16_t head, uint32_t len)
 	iop_vq_push(&vr->vq, head, len);
 	vr->inflight--;
 	vhu_req_put(vr, req);
-}
-
-/* Wait until pred(arg) holds, polling this thread's backends. \return 0 or -ETIMEDOUT. */
-static int
-vhu_drain(struct vhu_thread *th, bool (*pred)(void *), void *arg)
-{
-	uint64_t t0 = iop_now_ns();
-
-	while (!pred(arg)) {
-		if (iop_now_ns() - t0 > VHU_DRAIN_TIMEOUT_NS) {
-			return -ETIMEDOUT;
-		}
-		if (vhu_thread_poll_backends(th) == 0) {
-			usleep(20);
-		}
-	}
-	return 0;
 }
 
 void
@@ -87,28 +68,7 @@ vhu_vring_broken(struct vhu_conn *c, struct vhu_vring *vr)
 	}
 }
 
-static bool
-vhu_vring_idle(void *arg)
-{
-	struct vhu_vring *vr = arg;
-
-	return vr->inflight == 0;
-}
-
-static bool
-vhu_conn_idle(void *arg)
-{
-	struct vhu_conn *c = arg;
-
-	for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
-		if (c->vr[i].inflight) {
-			return false;
-		}
-	}
-	return true;
-}
-
-static void
+void
 vhu_kick_drain(void *arg, uint32_t events)
 {
 	struct vhu_vring *vr = arg;
@@ -135,6 +95,84 @@ vhu_vring_translate(struct vhu_conn *c, struct vhu_vring *vr, void **d, void **a
 		return -EFAULT;
 	}
 	return 0;
+}
+
+static void
+vhu_wake(void *arg)
+{
+	/* nothing: running at all is the point (the reactor left epoll_wait) */
+}
+
+/* Hand a started ring to its data thread. */
+static void
+vhu_vring_handover(struct vhu_vring *vr)
+{
+	struct vhu_thread *dth = vr->dth;
+
+	__atomic_store_n(&vr->stop_req, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&vr->stopped, false, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&dth->inbox_lock);
+	vr->next_inbox = dth->inbox;
+	dth->inbox = vr;
+	__atomic_store_n(&dth->inbox_pending, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&dth->inbox_lock);
+	if (dth != vr->conn->th && !vr->conn->tgt->reactors_stopped) {
+		iop_reactor_call(dth->r, vhu_wake, NULL); /* it may be asleep in epoll */
+	}
+}
+
+/* Take a started ring back from its data thread; it lets go once nothing is in flight. While
+ * waiting, this thread keeps doing its own passes (so a data thread that is itself waiting for
+ * us still gets answered). \return 0 or -ETIMEDOUT (the ring stays with the data thread). */
+static int
+vhu_vring_pause(struct vhu_conn *c, struct vhu_vring *vr)
+{
+	uint64_t t0 = iop_now_ns();
+
+	if (!vr->started) {
+		return 0;
+	}
+	__atomic_store_n(&vr->stop_req, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&vr->stopped, __ATOMIC_ACQUIRE)) {
+		int w = vhu_thread_poll_once(c->th);
+
+		if (c->tgt->reactors_stopped && vr->dth != c->th) {
+			w += vhu_thread_poll_once(vr->dth);
+		}
+		if (iop_now_ns() - t0 > VHU_DRAIN_TIMEOUT_NS) {
+			IOP_ERR("conn %u vring %u: backend did not complete %u requests", c->id,
+				vr->idx, vr->inflight);
+			return -ETIMEDOUT;
+		}
+		if (!w) {
+			usleep(20);
+		}
+	}
+	return 0;
+}
+
+/* Pause every started ring of c (before the memory table changes). */
+static int
+vhu_conn_pause(struct vhu_conn *c)
+{
+	for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
+		int rc = vhu_vring_pause(c, &c->vr[i]);
+
+		if (rc) {
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void
+vhu_conn_resume(struct vhu_conn *c)
+{
+	for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
+		if (c->vr[i].started) {
+			vhu_vring_handover(&c->vr[i]);
+		}
+	}
 }
 
 static int
@@ -176,6 +214,10 @@ vhu_vring_start(struct vhu_conn *c, struct vhu_vring *vr)
 		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < vr->num; i++) {
+		struct vhu_req_hdr *h = (void *)(vr->reqs + (size_t)i * t->cls->req_size);
+
+		h->slot = (uint16_t)i;
+		h->vr = vr;
 		vr->free[i] = (uint16_t)(vr->num - 1 - i);
 	}
 	vr->nfree = vr->num;
@@ -183,61 +225,50 @@ vhu_vring_start(struct vhu_conn *c, struct vhu_vring *vr)
 	vr->inflight = 0;
 	vr->broken_reported = false;
 	if (!(c->features & (1ull << VHU_F_PROTOCOL_FEATURES))) {
-		vr->enabled = true;
+		__atomic_store_n(&vr->enabled, true, __ATOMIC_RELAXED);
 	}
-	iop_vq_kick_enable(&vr->vq, t->interrupt);
-	if (t->interrupt && vr->kickfd >= 0) {
-		rc = iop_reactor_add_fd(c->th->r, vr->kickfd, EPOLLIN, vhu_kick_drain, vr);
-		if (rc) {
-			IOP_WARN("conn %u vring %u: cannot watch kick fd: %s", c->id, vr->idx,
-				 strerror(-rc));
-		}
+	/* request queues are spread over the threads starting at the home thread; the
+	 * virtio-scsi control and event queues stay home */
+	if (t->cls == &vhu_scsi_class && vr->idx < IOP_VSCSI_REQQ0) {
+		vr->dth = c->th;
+	} else {
+		unsigned int q = t->cls == &vhu_scsi_class ? vr->idx - IOP_VSCSI_REQQ0 : vr->idx;
+
+		vr->dth = &t->th[(c->th->idx + q) % t->nthreads];
 	}
 	vr->started = true;
 	if (t->cls->started) {
 		t->cls->started(c, vr);
 	}
-	IOP_INFO(vhost, "conn %u vring %u started: num %u base %u", c->id, vr->idx, vr->num,
-		 vr->base);
+	vhu_vring_handover(vr);
+	IOP_INFO(vhost, "conn %u vring %u started on thread %u: num %u base %u", c->id, vr->idx,
+		 vr->dth->idx, vr->num, vr->base);
 	return 0;
 }
 
-/* Stop processing vr: finish what is in flight, publish it, release the pool. \return 0 or
- * -ETIMEDOUT when the backend never completed (the pool is then leaked, never freed in use). */
+/* Stop processing vr: take it back from its data thread (in-flight requests finish and are
+ * published first), remember where it stopped, release the pool. \return 0 or -ETIMEDOUT (then
+ * the ring and its pool stay with the data thread, never freed while in use). */
 static int
 vhu_vring_stop(struct vhu_conn *c, struct vhu_vring *vr)
 {
-	int rc = 0;
+	int rc;
 
 	if (!vr->started) {
 		return 0;
 	}
-	if (vr->stalled) {
-		/* never reached the backend: return it to the driver unanswered */
-		struct vhu_req_hdr *h = vr->stalled;
-
-		vr->stalled = NULL;
-		vhu_req_complete(vr, h, h->head, 0);
-	}
-	if (vhu_drain(c->th, vhu_vring_idle, vr)) {
-		IOP_ERR("conn %u vring %u: backend did not complete %u requests", c->id, vr->idx,
-			vr->inflight);
-		rc = -ETIMEDOUT;
-	}
-	iop_vq_flush(&vr->vq);
-	if (c->tgt->interrupt && vr->kickfd >= 0) {
-		iop_reactor_remove_fd(c->th->r, vr->kickfd);
+	rc = vhu_vring_pause(c, vr);
+	if (rc) {
+		return rc;
 	}
 	vr->started = false;
 	vr->base = iop_vq_base(&vr->vq);
-	if (!rc) {
-		free(vr->reqs);
-		free(vr->free);
-		iop_vq_detach(&vr->vq);
-	}
+	free(vr->reqs);
+	free(vr->free);
+	iop_vq_detach(&vr->vq);
 	vr->reqs = NULL;
 	vr->free = NULL;
-	return rc;
+	return 0;
 }
 
 static void
@@ -249,10 +280,14 @@ vhu_close_fd(int *fd)
 	}
 }
 
-static void
+static int
 vhu_vring_reset(struct vhu_conn *c, struct vhu_vring *vr)
 {
-	vhu_vring_stop(c, vr);
+	int rc = vhu_vring_stop(c, vr);
+
+	if (rc) {
+		return rc;
+	}
 	vhu_close_fd(&vr->kickfd);
 	vhu_close_fd(&vr->vq.callfd);
 	vhu_close_fd(&vr->errfd);
@@ -260,19 +295,55 @@ vhu_vring_reset(struct vhu_conn *c, struct vhu_vring *vr)
 	vr->enabled = false;
 	vr->num = 0;
 	vr->base = 0;
+	return 0;
 }
 
 void
 vhu_conn_destroy(struct vhu_conn *c)
 {
 	for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
-		vhu_vring_reset(c, &c->vr[i]);
+		if (vhu_vring_reset(c, &c->vr[i])) {
+			/* a data thread still holds requests of c: leak c rather than free it */
+			IOP_ERR("conn %u: not freed (backend I/O never completed)", c->id);
+			close(c->fd);
+			c->fd = -1;
+			return;
+		}
 	}
 	iop_vmem_clear(&c->mem);
 	if (c->fd >= 0) {
 		close(c->fd);
 	}
 	free(c);
+}
+
+/* After a memory table change: find the started rings again. */
+static int
+vhu_retranslate(struct vhu_conn *c)
+{
+	for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
+		struct vhu_vring *vr = &c->vr[i];
+		void *d, *a, *u;
+		int rc;
+
+		if (!vr->started) {
+			continue;
+		}
+		rc = vhu_vring_translate(c, vr, &d, &a, &u);
+		if (rc) {
+			return rc;
+		}
+		if (vr->vq.packed) {
+			vr->vq.pdesc = d;
+			vr->vq.drv_evt = a;
+			vr->vq.dev_evt = u;
+		} else {
+			vr->vq.desc = d;
+			vr->vq.avail = a;
+			vr->vq.used = u;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -288,9 +359,10 @@ vhu_set_mem_table(struct vhu_conn *c, struct vhu_msg *m)
 			mem->nregions, m->nfds, m->hdr.size);
 		return -EINVAL;
 	}
-	/* Rings keep running across a table change; nothing may be in flight meanwhile. */
-	if (vhu_drain(c->th, vhu_conn_idle, c)) {
-		return -ETIMEDOUT;
+	/* Rings keep their state across a table change; they pause while it happens. */
+	rc = vhu_conn_pause(c);
+	if (rc) {
+		return rc;
 	}
 	iop_vmem_clear(&c->mem);
 	for (unsigned int i = 0; i < mem->nregions && !rc; i++) {
@@ -303,26 +375,63 @@ vhu_set_mem_table(struct vhu_conn *c, struct vhu_msg *m)
 				strerror(-rc));
 		}
 	}
+	if (!rc) {
+		rc = vhu_retranslate(c);
+	}
 	if (rc) {
+		/* the rings cannot be found in the new table: they stay stopped */
+		for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
+			vhu_vring_stop(c, &c->vr[i]);
+		}
 		iop_vmem_clear(&c->mem);
 		return rc;
 	}
-	for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
-		struct vhu_vring *vr = &c->vr[i];
-		void *d, *a, *u;
-
-		if (vr->started) {
-			rc = vhu_vring_translate(c, vr, &d, &a, &u);
-			if (rc) {
-				return rc;
-			}
-			vr->vq.desc = d;
-			vr->vq.avail = a;
-			vr->vq.used = u;
-		}
-	}
+	vhu_conn_resume(c);
 	IOP_INFO(vhost, "conn %u: memory table with %u regions", c->id, mem->nregions);
 	return 0;
+}
+
+/* CONFIGURE_MEM_SLOTS: one region more or less. */
+static int
+vhu_mem_reg(struct vhu_conn *c, struct vhu_msg *m, bool add)
+{
+	struct vhu_mem_region *r = &m->p.mreg.r;
+	int rc;
+
+	if (m->hdr.size != sizeof(m->p.mreg) || (add && m->nfds != 1)) {
+		IOP_ERR("conn %u: %s with %u bytes, %u fds", c->id, add ? "ADD_MEM_REG" : "REM_MEM_REG",
+			m->hdr.size, m->nfds);
+		return -EINVAL;
+	}
+	/* the data threads read the table: pause the rings (requests in flight may also point
+	 * into a region being removed) */
+	rc = vhu_conn_pause(c);
+	if (rc) {
+		return rc;
+	}
+	if (add) {
+		rc = iop_vmem_add_fd(&c->mem, m->fds[0], r->gpa, r->size, r->uva, r->mmap_offset);
+		if (rc) {
+			IOP_ERR("conn %u: cannot add region gpa 0x%llx size 0x%llx: %s", c->id,
+				(unsigned long long)r->gpa, (unsigned long long)r->size, strerror(-rc));
+		}
+	} else {
+		rc = iop_vmem_remove(&c->mem, r->gpa, r->size);
+		if (rc) {
+			IOP_ERR("conn %u: REM_MEM_REG: no region gpa 0x%llx size 0x%llx", c->id,
+				(unsigned long long)r->gpa, (unsigned long long)r->size);
+		} else {
+			rc = vhu_retranslate(c);
+			if (rc) {
+				for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
+					vhu_vring_stop(c, &c->vr[i]);
+				}
+				return rc;
+			}
+		}
+	}
+	vhu_conn_resume(c);
+	return rc;
 }
 
 static struct vhu_vring *
@@ -452,7 +561,10 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 	case VHU_RESET_OWNER:
 	case VHU_RESET_DEVICE:
 		for (unsigned int i = 0; i < VHU_MAX_VRINGS; i++) {
-			vhu_vring_reset(c, &c->vr[i]);
+			rc = vhu_vring_reset(c, &c->vr[i]);
+			if (rc) {
+				return rc;
+			}
 		}
 		c->features = 0;
 		return 0;
@@ -461,6 +573,13 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 		return 1;
 	case VHU_SET_MEM_TABLE:
 		return vhu_set_mem_table(c, m);
+	case VHU_GET_MAX_MEM_SLOTS:
+		vhu_reply_u64(c, m, IOP_VMEM_MAX_REGIONS);
+		return 1;
+	case VHU_ADD_MEM_REG:
+		return vhu_mem_reg(c, m, true);
+	case VHU_REM_MEM_REG:
+		return vhu_mem_reg(c, m, false);
 	case VHU_SET_VRING_NUM:
 		if (m->hdr.size != sizeof(m->p.state) || !(vr = vhu_vring_get(c, m->p.state.index))) {
 			return -EINVAL;
@@ -493,15 +612,15 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 		vr->addr_flags = a->flags;
 		vr->addr_set = true;
 		if (vr->started) {
-			void *d, *av, *u;
-
-			rc = vhu_vring_translate(c, vr, &d, &av, &u);
+			rc = vhu_vring_pause(c, vr);
+			if (!rc) {
+				rc = vhu_retranslate(c);
+			}
 			if (rc) {
+				vhu_vring_stop(c, vr);
 				return rc;
 			}
-			vr->vq.desc = d;
-			vr->vq.avail = av;
-			vr->vq.used = u;
+			vhu_vring_handover(vr);
 		}
 		return 0;
 	}
@@ -523,14 +642,17 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 			return rc;
 		}
 		if (vr->started) {
-			if (t->interrupt && vr->kickfd >= 0) {
-				iop_reactor_remove_fd(c->th->r, vr->kickfd);
+			/* the data thread watches the kick fd: swap it while the ring is paused */
+			rc = vhu_vring_pause(c, vr);
+			if (rc) {
+				if (fd >= 0) {
+					close(fd);
+				}
+				return rc;
 			}
 			vhu_close_fd(&vr->kickfd);
 			vr->kickfd = fd;
-			if (t->interrupt && fd >= 0) {
-				iop_reactor_add_fd(c->th->r, fd, EPOLLIN, vhu_kick_drain, vr);
-			}
+			vhu_vring_handover(vr);
 			return 0;
 		}
 		vhu_close_fd(&vr->kickfd);
@@ -540,6 +662,20 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 		rc = vhu_vring_fd(c, m, &vr, &fd);
 		if (rc) {
 			return rc;
+		}
+		if (vr->started) {
+			/* the data thread signals it: swap it while the ring is paused */
+			rc = vhu_vring_pause(c, vr);
+			if (rc) {
+				if (fd >= 0) {
+					close(fd);
+				}
+				return rc;
+			}
+			vhu_close_fd(&vr->vq.callfd);
+			vr->vq.callfd = fd;
+			vhu_vring_handover(vr);
+			return 0;
 		}
 		vhu_close_fd(&vr->vq.callfd);
 		vr->vq.callfd = fd;
@@ -557,7 +693,7 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 		    m->p.state.num > 1) {
 			return -EINVAL;
 		}
-		vr->enabled = m->p.state.num;
+		__atomic_store_n(&vr->enabled, m->p.state.num != 0, __ATOMIC_RELAXED);
 		return 0;
 	case VHU_GET_CONFIG:
 		return vhu_get_config(c, m);

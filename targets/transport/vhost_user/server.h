@@ -5,6 +5,7 @@
 #define IOPATH_VHOST_USER_SERVER_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stdint.h>
 #include "iopath/backend.h"
 #include "iopath/reactor.h"
@@ -46,12 +47,26 @@ struct vhu_vring {
 	void *stalled;        /* popped request the backend refused (BUSY): resubmit first */
 	unsigned int inflight;
 	bool broken_reported;
+	/*
+	 * Threads: the connection's home thread (conn->th) handles its messages; the ring's data
+	 * thread (dth) pops and completes its requests. Request queues are spread over the reactor
+	 * threads; control/event queues stay home. The home thread hands a started ring over
+	 * through dth's inbox and takes it back with stop_req, which dth acknowledges (stopped)
+	 * once nothing is in flight. Whoever waits keeps running its own thread's passes, so two
+	 * threads waiting on each other still make progress.
+	 */
+	struct vhu_thread *dth;
+	struct vhu_vring *next_active;  /* dth's list (dth only) */
+	struct vhu_vring *next_inbox;   /* dth's inbox (under its lock) */
+	bool stop_req;                  /* home -> dth (atomic) */
+	bool stopped;                   /* dth -> home (atomic) */
 };
 
 /** Every class's request starts with this. */
 struct vhu_req_hdr {
 	struct vhu_vring *vr;
 	uint16_t head;
+	uint16_t slot;        /* index in the ring's pool (set once) */
 };
 
 /** Device class: what differs between vhost-user-blk and vhost-user-scsi. */
@@ -105,6 +120,13 @@ struct vhu_thread {
 	unsigned int nr_old;
 	unsigned int inflight;    /* backend I/Os outstanding on this thread */
 	struct iop_vscsi scsi;    /* this thread's view of the LUN table (hotplug updates it) */
+	unsigned int idx;
+	struct vhu_vring *active; /* rings this thread processes */
+	pthread_mutex_t inbox_lock;
+	struct vhu_vring *inbox;  /* rings handed over, not yet active */
+	bool inbox_pending;       /* atomic */
+	bool kicks_on;            /* interrupt mode: rings ask for kicks (we are about to sleep) */
+	uint64_t last_work_ns;    /* interrupt mode: adaptive polling window */
 };
 
 struct vhu_tgt {
@@ -118,6 +140,8 @@ struct vhu_tgt {
 	bool interrupt;
 	bool read_only;
 	unsigned int queues;      /* request queues (blk: all vrings; scsi: vrings - 2) */
+	unsigned int nvrings;     /* vrings a front end may use (cls->max_vrings) */
+	bool reactors_stopped;    /* destroy: waits run the data threads' passes themselves */
 	unsigned int nthreads;
 	unsigned int next_thread;
 	unsigned int next_conn_id;
@@ -146,6 +170,9 @@ void vhu_conn_destroy(struct vhu_conn *c);
 struct iop_backend_chan *vhu_thread_chan(struct vhu_thread *th, unsigned int slot);
 /** Poll th's backend channels once. \return completions. */
 int vhu_thread_poll_backends(struct vhu_thread *th);
+/** One pass of th's data plane (inbox, backends, active rings, stop requests, used flush).
+ * \return work done. */
+int vhu_thread_poll_once(struct vhu_thread *th);
 
 /** Request pool of a ring. */
 void *vhu_req_get(struct vhu_vring *vr);
@@ -153,6 +180,8 @@ void vhu_req_put(struct vhu_vring *vr, void *req);
 /** Complete a request: used entry with len bytes, then return it to the pool. */
 void vhu_req_complete(struct vhu_vring *vr, void *req, uint16_t head, uint32_t len);
 
+/** Kick eventfd handler (interrupt mode): drains the counter; the poller does the work. */
+void vhu_kick_drain(void *arg, uint32_t events);
 /** A ring turned out corrupt: log once, signal the error fd. */
 void vhu_vring_broken(struct vhu_conn *c, struct vhu_vring *vr);
 /** Deliver queued virtio-scsi events on c's event queue (reactor thread). */

@@ -87,76 +87,141 @@ vhu_thread_poll_backends(struct vhu_thread *th)
 	return n;
 }
 
-static int
-vhu_thread_poll_once(struct vhu_thread *th)
+/* Take the rings handed over by home threads. */
+static void
+vhu_thread_take_inbox(struct vhu_thread *th)
 {
-	struct vhu_tgt *t = th->tgt;
-	unsigned int nvr = t->cls->max_vrings(t);
-	int work = vhu_thread_poll_backends(th);
+	struct vhu_vring *list;
 
-	for (struct vhu_conn *c = th->conns; c; c = c->next) {
-		for (unsigned int i = 0; i < nvr; i++) {
-			struct vhu_vring *vr = &c->vr[i];
+	if (!__atomic_load_n(&th->inbox_pending, __ATOMIC_ACQUIRE)) {
+		return;
+	}
+	pthread_mutex_lock(&th->inbox_lock);
+	list = th->inbox;
+	th->inbox = NULL;
+	__atomic_store_n(&th->inbox_pending, false, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&th->inbox_lock);
+	while (list) {
+		struct vhu_vring *vr = list;
 
-			if (vr->started && vr->enabled && !vr->vq.broken) {
-				work += t->cls->process(c, vr);
+		list = vr->next_inbox;
+		vr->next_active = th->active;
+		th->active = vr;
+		iop_vq_kick_enable(&vr->vq, th->kicks_on);
+		if (vr->kickfd >= 0) {
+			int rc = iop_reactor_add_fd(th->r, vr->kickfd, EPOLLIN, vhu_kick_drain, vr);
+
+			if (rc) {
+				IOP_WARN("vring %u: cannot watch its kick fd: %s", vr->idx,
+					 strerror(-rc));
 			}
 		}
 	}
-	for (struct vhu_conn *c = th->conns; c; c = c->next) {
-		for (unsigned int i = 0; i < nvr; i++) {
-			if (c->vr[i].started) {
-				iop_vq_flush(&c->vr[i].vq);
+}
+
+/* The home thread wants vr back: once nothing is in flight, publish and let go. */
+static bool
+vhu_thread_release(struct vhu_thread *th, struct vhu_vring *vr)
+{
+	if (vr->stalled) {
+		/* never reached the backend: return it to the driver unanswered */
+		struct vhu_req_hdr *h = vr->stalled;
+
+		vr->stalled = NULL;
+		vhu_req_complete(vr, h, h->head, 0);
+	}
+	if (vr->inflight) {
+		return false;
+	}
+	iop_vq_flush(&vr->vq);
+	if (vr->kickfd >= 0) {
+		iop_reactor_remove_fd(th->r, vr->kickfd);
+	}
+	return true;
+}
+
+int
+vhu_thread_poll_once(struct vhu_thread *th)
+{
+	struct vhu_tgt *t = th->tgt;
+	int work;
+
+	vhu_thread_take_inbox(th);
+	work = vhu_thread_poll_backends(th);
+	for (struct vhu_vring **pp = &th->active; *pp;) {
+		struct vhu_vring *vr = *pp;
+
+		if (__atomic_load_n(&vr->stop_req, __ATOMIC_ACQUIRE)) {
+			if (vhu_thread_release(th, vr)) {
+				*pp = vr->next_active;
+				__atomic_store_n(&vr->stopped, true, __ATOMIC_RELEASE);
+				work++;
+				continue;
 			}
+		} else if (__atomic_load_n(&vr->enabled, __ATOMIC_RELAXED) && !vr->vq.broken) {
+			work += t->cls->process(vr->conn, vr);
 		}
+		pp = &vr->next_active;
+	}
+	for (struct vhu_vring *vr = th->active; vr; vr = vr->next_active) {
+		iop_vq_flush(&vr->vq);
 	}
 	return work;
 }
 
 /*
- * Polling mode: spin while a front end is connected, staying inside this poller for up to
- * VHU_SPIN_NS so that the reactor's epoll_wait (control messages, hotplug calls) costs one
- * syscall per slice instead of one per pass; with no front end, report idle so that the reactor
- * (always created in interrupt mode) sleeps in epoll. Interrupt mode: one pass, then re-enable
- * kicks before the reactor sleeps.
+ * Polling mode: while rings are busy, spin inside this poller in slices of VHU_SPIN_NS (one
+ * epoll_wait per slice for control messages and hotplug calls, not one per pass); after
+ * VHU_IDLE_NS without a request, ask for kicks and let the reactor (always created in interrupt
+ * mode) sleep in epoll until a kick, a message or a call arrives: an idle device costs no CPU.
+ * Interrupt mode: the same with one pass at a time and a VHU_ADAPTIVE_NS window, as QEMU's
+ * adaptive polling does.
  */
 #define VHU_SPIN_NS 50000
+/* Interrupt mode: after the last request, keep polling this long before sleeping. */
+#define VHU_ADAPTIVE_NS 32000
+/* Polling mode: sleep (kicks on) only after this long without any request. */
+#define VHU_IDLE_NS 2000000
 
 static int
 vhu_thread_poll(void *arg)
 {
 	struct vhu_thread *th = arg;
 	struct vhu_tgt *t = th->tgt;
-	unsigned int nvr = t->cls->max_vrings(t);
 	int work;
 
-	if (!t->interrupt) {
-		uint64_t t0;
-
-		if (!th->conns) {
-			return vhu_thread_poll_backends(th);
-		}
-		t0 = iop_now_ns();
-		work = 0;
-		do {
-			work += vhu_thread_poll_once(th);
-		} while (iop_now_ns() - t0 < VHU_SPIN_NS);
-		return work + 1;
-	}
 	work = vhu_thread_poll_once(th);
+	if (work && th->kicks_on) {
+		/* busy again: the driver need not kick while we poll */
+		for (struct vhu_vring *vr = th->active; vr; vr = vr->next_active) {
+			iop_vq_kick_enable(&vr->vq, false);
+		}
+		th->kicks_on = false;
+	}
+	if (!t->interrupt && !th->kicks_on && th->active) {
+		uint64_t t0 = iop_now_ns();
+
+		do {
+			for (int i = 0; i < 32; i++) { /* read the clock once per 32 passes */
+				work += vhu_thread_poll_once(th);
+			}
+		} while (iop_now_ns() - t0 < VHU_SPIN_NS);
+	}
 	if (work) {
+		th->last_work_ns = iop_now_ns();
 		return work;
 	}
 	if (th->inflight) {
 		return 1; /* backend completions are polled, not signalled */
 	}
-	for (struct vhu_conn *c = th->conns; c; c = c->next) {
-		for (unsigned int i = 0; i < nvr; i++) {
-			struct vhu_vring *vr = &c->vr[i];
-
-			if (vr->started && vr->enabled && iop_vq_kick_enable(&vr->vq, true)) {
-				work++;
-			}
+	if (!th->kicks_on &&
+	    iop_now_ns() - th->last_work_ns < (t->interrupt ? VHU_ADAPTIVE_NS : VHU_IDLE_NS)) {
+		return 1; /* keep polling: more requests tend to follow shortly */
+	}
+	th->kicks_on = true;
+	for (struct vhu_vring *vr = th->active; vr; vr = vr->next_active) {
+		if (iop_vq_kick_enable(&vr->vq, true)) {
+			work++;
 		}
 	}
 	return work;
@@ -548,11 +613,14 @@ vhu_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 	if (rc) {
 		goto fail;
 	}
+	t->nvrings = t->cls->max_vrings(t);
 	for (unsigned int i = 0; i < t->nthreads; i++) {
 		struct vhu_thread *th = &t->th[i];
 
 		th->tgt = t;
+		th->idx = i;
 		th->scsi = t->scsi;
+		pthread_mutex_init(&th->inbox_lock, NULL);
 		rc = iop_reactor_create(ncpus ? cpus[i % (unsigned int)ncpus] : -1, true, &th->r);
 		if (rc) {
 			goto fail;
@@ -639,6 +707,7 @@ vhu_destroy(struct iop_target *base)
 			iop_reactor_stop(t->th[i].r);
 		}
 	}
+	t->reactors_stopped = true; /* from here this thread runs the passes itself */
 	for (unsigned int i = 0; i < t->nthreads; i++) {
 		struct vhu_thread *th = &t->th[i];
 
@@ -658,6 +727,7 @@ vhu_destroy(struct iop_target *base)
 		}
 		if (th->r) {
 			iop_reactor_destroy(th->r);
+			pthread_mutex_destroy(&th->inbox_lock);
 		}
 	}
 	if (t->lfd >= 0) {

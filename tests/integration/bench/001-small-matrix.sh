@@ -14,7 +14,7 @@ transports = local, nvmf-rdma, no-such-transport-here
 uri.no-such-transport-here = no-such-transport-here://x
 backend = malloc:size=64M
 ramp_time = 100ms
-runtime = 400ms
+runtime = 800ms
 
 [qd]
 rw = randread, randwrite
@@ -68,7 +68,7 @@ assert "nvmf-rdma" in t and t["nvmf-rdma"], t
 assert "not in this build" in t["no-such-transport-here"], t
 assert all(x["status"] == "skipped" for x in d["cells"]), d["cells"]
 P
-ls "$tmp/plots"/iops_vs_qd-malloc-randread-*.png "$tmp/plots"/p99_vs_qd-malloc-randread-*.png \
+ls "$tmp/plots"/iops_vs_qd-malloc-randread-*.png "$tmp/plots"/lat_vs_qd-malloc-randread-*.png \
 	"$tmp/plots"/bw_vs_bs-malloc-randread-*.png >/dev/null || fail "plots missing"
 if command -v fio >/dev/null; then
 	[ -s "$dir/fio-null-randread-4k-qd1-j1.json" ] || fail "no fio reference row"

@@ -33,9 +33,10 @@ if command -v tshark >/dev/null; then
 		2>/dev/null | grep -qx 3 || fail "URI query: digests not negotiated"
 fi
 echo "ok: URI query options"
-# 5: small H2CData PDUs: the target limits MAXH2CDATA (second target) so one R2T needs 4 PDUs
+# 5: small H2CData PDUs: the target limits MAXH2CDATA (second target) so one R2T needs 4 PDUs;
+# CPDA 3 and HPDA 7 make both sides pad data to 16 and 32 bytes
 stop_target
-start_target tgt2 --backend malloc:size=16M --opts max_h2c_data=16k,in_capsule=1k
+start_target tgt2 --backend malloc:size=16M --opts max_h2c_data=16k,in_capsule=1k,cpda=3
 run h2c16k --rw write --bs 64k --iodepth 2 --size 4M --verify 1 --opts hdgst=1,ddgst=1,hpda=7
 grep -q "descriptor\|error" "$TMP/h2c16k.log" && fail "h2c16k logged errors"
 stop_target

@@ -19,6 +19,8 @@ backend=malloc:size=64M
 "$IOPATH" --list 2>/dev/null | grep -qw uring && backend=uring:path=$DISK
 for try in 1 2 3; do
 	PORT=$(gl_free_port) || gl_die "no free port"
+	# A recording for conformance/traces/ uses the IANA port, as every other trace there does.
+	[ -n "${GUESTLAB_RECORD:-}" ] && [ $try -eq 1 ] && PORT=4420
 	gl_bg_start "$GL_WORK/target.log" '^ready ' 15 "$IOPATH" target "nvmf-tcp://127.0.0.1:$PORT/$NQN" \
 		--backend "$backend" --trace "$GL_WORK/target.pcap" && break
 	[ $try -lt 3 ] || gl_die "iopath target did not start"

@@ -60,4 +60,5 @@ test_aio_files(void)
 }
 
 IOP_UT_MAIN("aio", IOP_UT(test_aio_data), IOP_UT(test_aio_zeroes), IOP_UT(test_aio_bounds),
-	    IOP_UT(test_aio_busy), IOP_UT(test_aio_kernel_error), IOP_UT(test_aio_event_fd), IOP_UT(test_aio_bdev), IOP_UT(test_aio_files))
+	    IOP_UT(test_aio_busy), IOP_UT(test_aio_kernel_error), IOP_UT(test_aio_event_fd),
+	    IOP_UT(test_aio_bdev), IOP_UT(test_aio_files))

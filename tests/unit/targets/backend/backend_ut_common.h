@@ -321,7 +321,8 @@ ut_check_open_fails(const char *spec, int rc, const char *needle)
 	CU_ASSERT_EQUAL(iop_backend_open(spec, &be, err, sizeof(err)), rc);
 	CU_ASSERT_PTR_NULL(be);
 	if (needle && !strstr(err, needle)) {
-		fprintf(stderr, "error for '%s' was '%s', expected '%s' in it\n", spec, err, needle);
+		fprintf(stderr, "error for '%s' was '%s', expected '%s' in it\n", spec, err,
+			needle);
 		CU_FAIL("error message does not name the problem");
 	}
 }

@@ -32,8 +32,8 @@ ut_dir_cleanup(void)
 	if (g_ut_dir[0]) {
 		/* a loop device left by a failed block-device check */
 		snprintf(cmd, sizeof(cmd),
-			 "losetup -j '%s/loop.img' 2>/dev/null | cut -d: -f1 | xargs -r -n1 losetup -d",
-			 g_ut_dir);
+			 "losetup -j '%s/loop.img' 2>/dev/null | cut -d: -f1 | "
+			 "xargs -r -n1 losetup -d", g_ut_dir);
 		if (system(cmd) != 0) {
 			fprintf(stderr, "cannot detach loop devices of %s\n", g_ut_dir);
 		}
@@ -116,7 +116,8 @@ static void __attribute__((unused))
 ut_check_event_fd(const char *mod)
 {
 	char spec[256];
-	struct iop_backend *be = ut_open(ut_spec(spec, sizeof(spec), mod, "evfd", "create=1,size=1M"));
+	struct iop_backend *be = ut_open(ut_spec(spec, sizeof(spec), mod, "evfd",
+						  "create=1,size=1M"));
 	struct iop_backend_chan *ch = ut_chan(be, 2);
 	uint8_t *buf = aligned_alloc(4096, 4096);
 	int fd = be->ops->chan_fd(ch);
@@ -189,7 +190,8 @@ static void __attribute__((unused))
 ut_check_short_read(const char *mod)
 {
 	char spec[256], path[200];
-	struct iop_backend *be = ut_open(ut_spec(spec, sizeof(spec), mod, "shrunk", "create=1,size=1M"));
+	struct iop_backend *be = ut_open(ut_spec(spec, sizeof(spec), mod, "shrunk",
+						  "create=1,size=1M"));
 	struct iop_backend_chan *ch = ut_chan(be, 2);
 	uint8_t *buf = aligned_alloc(4096, 4096);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Description: null backend: inline and poll completion, bounds, BUSY at depth, option errors, cost. */
+/* Description: null backend: inline/poll completion, bounds, BUSY at depth, bad options, cost. */
 #include "tests/unit/targets/backend/backend_ut_common.h"
 
 static void

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Description: uring backend: O_DIRECT data, fixed buffers, sqpoll, zeroes, bounds, BUSY, errors. */
+/* Description: uring backend: O_DIRECT data, fixed buffers, sqpoll, zeroes, bounds, BUSY. */
 #include "tests/unit/targets/backend/file_ut_common.h"
 
 static void
@@ -132,4 +132,5 @@ test_uring_files(void)
 
 IOP_UT_MAIN("uring", IOP_UT(test_uring_data), IOP_UT(test_uring_sqpoll), IOP_UT(test_uring_zeroes),
 	    IOP_UT(test_uring_bounds), IOP_UT(test_uring_busy), IOP_UT(test_uring_fixed_buffers),
-	    IOP_UT(test_uring_direct_fallback), IOP_UT(test_uring_kernel_error), IOP_UT(test_uring_event_fd), IOP_UT(test_uring_bdev), IOP_UT(test_uring_files))
+	    IOP_UT(test_uring_direct_fallback), IOP_UT(test_uring_kernel_error),
+	    IOP_UT(test_uring_event_fd), IOP_UT(test_uring_bdev), IOP_UT(test_uring_files))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Description: admin commands: Identify fields, features, log page offsets, AER, bad opcodes. */
 #include <stddef.h>
+#include "iopath/log.h"
 #include "targets/nvme/nvme_internal.h"
 #include "tests/unit/targets/nvme/nvme_ut.h"
 
@@ -185,6 +186,42 @@ test_features(void)
 	CU_ASSERT_EQUAL(features(&e, true, IOP_NVME_FEAT_POWER_MANAGEMENT, 0, NULL), 0);
 	CU_ASSERT_EQUAL(UT_SC(features(&e, true, IOP_NVME_FEAT_POWER_MANAGEMENT, 3, NULL)),
 			IOP_NVME_SC_INVALID_FIELD);
+	/* SEL: default vs current, capabilities, reserved selector */
+	{
+		static const struct {
+			uint8_t fid, sel;
+			uint16_t sc;
+			uint32_t v;
+		} t[] = {
+			{IOP_NVME_FEAT_KEEP_ALIVE_TIMER, IOP_NVME_FEAT_SEL_DEFAULT, 0, 0},
+			{IOP_NVME_FEAT_KEEP_ALIVE_TIMER, IOP_NVME_FEAT_SEL_SAVED, 0, 5000},
+			{IOP_NVME_FEAT_KEEP_ALIVE_TIMER, IOP_NVME_FEAT_SEL_SUPPORTED, 0, 1u << 2},
+			{IOP_NVME_FEAT_VOLATILE_WRITE_CACHE, IOP_NVME_FEAT_SEL_DEFAULT, 0, 1},
+			{IOP_NVME_FEAT_ARBITRATION, 4, IOP_NVME_SC_INVALID_FIELD, 0},
+		};
+		struct iop_nvme_cpl cpl;
+
+		for (size_t i = 0; i < IOP_ARRAY_SIZE(t); i++) {
+			iop_nvme_host_build_get_features(&cmd, t[i].fid, 0);
+			cmd.cdw10 |= (uint32_t)t[i].sel << 8;
+			CU_ASSERT_EQUAL(UT_SC(ut_cmd(e.pg, e.admin.qp, &cmd, NULL, 0, &cpl)), t[i].sc);
+			if (!t[i].sc) {
+				CU_ASSERT_EQUAL(cpl.cdw0, t[i].v);
+			}
+		}
+	}
+	/* Host Identifier: the 16-byte host ID of Connect, EXHID required */
+	{
+		static const uint8_t hostid[16] = {1, 2, 3, 4};
+		uint8_t hid[16];
+
+		iop_nvme_host_build_get_features(&cmd, IOP_NVME_FEAT_HOST_IDENTIFIER, 1);
+		CU_ASSERT_EQUAL(ut_cmd(e.pg, e.admin.qp, &cmd, hid, sizeof(hid), NULL), 0);
+		CU_ASSERT_EQUAL(memcmp(hid, hostid, 16), 0);
+		iop_nvme_host_build_get_features(&cmd, IOP_NVME_FEAT_HOST_IDENTIFIER, 0);
+		CU_ASSERT_EQUAL(UT_SC(ut_cmd(e.pg, e.admin.qp, &cmd, hid, sizeof(hid), NULL)),
+				IOP_NVME_SC_INVALID_FIELD);
+	}
 	/* unknown feature, saveable request */
 	CU_ASSERT_EQUAL(UT_SC(features(&e, false, 0x7e, 0, NULL)), IOP_NVME_SC_INVALID_FIELD);
 	iop_nvme_host_build_set_features(&cmd, IOP_NVME_FEAT_ARBITRATION, 0);
@@ -266,6 +303,12 @@ test_log_pages(void)
 			IOP_NVME_SC_INVALID_FIELD);
 	/* NUMD larger than the buffer the host described */
 	CU_ASSERT_EQUAL(UT_SC(get_log(&e, IOP_NVME_LOG_HEALTH, 0, 512, 256)),
+			IOP_NVME_SC_DATA_SGL_LENGTH_INVALID);
+	/* NUMD of 2^32 dwords does not wrap to a zero-length transfer */
+	iop_nvme_host_build_get_log(&cmd, IOP_NVME_LOG_HEALTH, 0xffffffff, 0, 4);
+	cmd.cdw10 |= 0xffffu << 16;
+	cmd.cdw11 = 0xffff;
+	CU_ASSERT_EQUAL(UT_SC(ut_cmd(e.pg, e.admin.qp, &cmd, g_buf, 512, NULL)),
 			IOP_NVME_SC_DATA_SGL_LENGTH_INVALID);
 	/* NUMDU: a 256 KiB request is beyond MDTS for this target (128 KiB) */
 	CU_ASSERT_EQUAL(UT_SC(get_log(&e, IOP_NVME_LOG_COMMAND_EFFECTS, 0, 256 * 1024, 256 * 1024)),
@@ -394,8 +437,10 @@ test_misc_admin(void)
 			IOP_NVME_SC_INVALID_OPCODE);
 	CU_ASSERT(iop_nvme_cpl_dnr(&cpl));
 	cmd.opc = IOP_NVME_OPC_FORMAT_NVM;
+	iop_log_enable("nvme");         /* the failure is also logged with --log=nvme */
 	CU_ASSERT_EQUAL(UT_SC(ut_cmd(e.pg, e.admin.qp, &cmd, NULL, 0, &cpl)),
 			IOP_NVME_SC_INVALID_OPCODE);
+	iop_log_enable("");
 	CU_ASSERT_STRING_EQUAL(iop_nvme_status_str(IOP_NVME_SC_INVALID_OPCODE),
 			       "Invalid Command Opcode");
 	ut_env_fini(&e);

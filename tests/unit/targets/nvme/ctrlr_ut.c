@@ -257,6 +257,24 @@ test_tgt_opts(void)
 	CU_ASSERT_EQUAL_FATAL(iop_nvme_tgt_create(&o, &tgt), 0);
 	CU_ASSERT_EQUAL(iop_nvme_tgt_opts(tgt)->max_io_size, 1u << 20);
 	CU_ASSERT_STRING_EQUAL(iop_nvme_tgt_opts(tgt)->serial, "S-42");
+	{
+		struct iop_nvme_subsys *ss;
+		struct iop_backend *be = ut_ram_new(1 << 20, 512);
+
+		CU_ASSERT_EQUAL(iop_nvme_subsys_create(tgt, UT_NQN, NULL, NULL, &ss), 0);
+		be->info.max_io = 65536;        /* below max_io_size 1 MiB */
+		CU_ASSERT_EQUAL(iop_nvme_subsys_add_ns(ss, be, 1, NULL), -EINVAL);
+		be->info.max_io = 0;
+		be->info.block_size = 1000;
+		CU_ASSERT_EQUAL(iop_nvme_subsys_add_ns(ss, be, 1, NULL), -EINVAL);
+		be->info.block_size = 512;
+		CU_ASSERT_EQUAL(iop_nvme_subsys_add_ns(ss, be, 33, NULL), -EINVAL);
+		CU_ASSERT_EQUAL(iop_nvme_subsys_add_ns(ss, be, 1, NULL), 0);
+		CU_ASSERT_EQUAL(iop_nvme_subsys_add_ns(ss, be, 1, NULL), -EEXIST);
+		CU_ASSERT_EQUAL(iop_nvme_subsys_remove_ns(ss, 1), 0);
+		CU_ASSERT_EQUAL(iop_nvme_subsys_remove_ns(ss, 1), -ENOENT);
+		ut_ram_close(be);
+	}
 	iop_nvme_tgt_destroy(tgt);
 }
 

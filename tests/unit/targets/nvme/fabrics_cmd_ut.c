@@ -230,6 +230,10 @@ test_properties(void)
 	CU_ASSERT_EQUAL(UT_SC(st), IOP_NVME_SC_INVALID_FIELD);
 	ut_prop_get(e.pg, e.admin.qp, 0x40, 4, &st);
 	CU_ASSERT_EQUAL(UT_SC(st), IOP_NVME_SC_INVALID_FIELD);
+	/* NSSR is not offered (CAP.NSSRS = 0) */
+	CU_ASSERT_EQUAL(UT_SC(ut_prop_set(e.pg, e.admin.qp, IOP_NVME_REG_NSSR, IOP_NVME_NSSR_MAGIC)),
+			IOP_NVME_SC_INVALID_FIELD);
+	CU_ASSERT_EQUAL(iop_nvme_ctrlr_csts(c), IOP_NVME_CSTS_RDY);
 	/* VS is read-only */
 	CU_ASSERT_EQUAL(UT_SC(ut_prop_set(e.pg, e.admin.qp, IOP_NVME_REG_VS, 0)),
 			IOP_NVME_SC_INVALID_FIELD);

@@ -323,5 +323,128 @@ test_bringup_pcie(void)
 	ut_ram_close(be);
 }
 
+/* -- bring-up failure paths over fake registers ----------------------------------------- */
+
+struct fakereg {
+	uint32_t csts;
+	uint32_t cc;
+	int reads;
+};
+
+static int
+fr_read(void *ctx, uint32_t off, unsigned int size, uint64_t *val)
+{
+	struct fakereg *f = ctx;
+
+	(void)size;
+	f->reads++;
+	switch (off) {
+	case IOP_NVME_REG_CAP:
+		*val = 63 | (1ull << IOP_NVME_CAP_TO_SHIFT) | IOP_NVME_CAP_CSS_NVM;
+		return 0;
+	case IOP_NVME_REG_VS:
+		*val = IOP_NVME_VS_1_4;
+		return 0;
+	case IOP_NVME_REG_CC:
+		*val = f->cc;
+		return 0;
+	case IOP_NVME_REG_CSTS:
+		*val = f->csts;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int
+fr_write(void *ctx, uint32_t off, unsigned int size, uint64_t val)
+{
+	struct fakereg *f = ctx;
+
+	(void)size;
+	if (off == IOP_NVME_REG_CC) {
+		f->cc = (uint32_t)val;
+	}
+	return 0;
+}
+
+static int
+fr_admin(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len, struct iop_nvme_cpl *cpl)
+{
+	(void)ctx;
+	(void)cmd;
+	(void)data;
+	(void)len;
+	(void)cpl;
+	return -ECONNRESET;     /* the transport died */
+}
+
+static const struct iop_nvme_host_ops fr_ops = {
+	.admin = fr_admin, .reg_read = fr_read, .reg_write = fr_write,
+};
+
+static void
+test_bringup_failures(void)
+{
+	struct iop_nvme_host_params p = {.fabrics = false, .timeout_ms = 20};
+	struct iop_nvme_host_ctrlr hc;
+	struct fakereg f = {0};
+	uint64_t t0;
+
+	/* Test 1: CSTS.CFS while waiting for RDY -> -EIO at once */
+	f.csts = IOP_NVME_CSTS_CFS;
+	CU_ASSERT_EQUAL(iop_nvme_host_bringup(&fr_ops, &f, &p, &hc), -EIO);
+	CU_ASSERT(f.cc & IOP_NVME_CC_EN);
+	CU_ASSERT_EQUAL(IOP_NVME_CC_IOSQES(f.cc), 6);
+	CU_ASSERT_EQUAL(IOP_NVME_CC_IOCQES(f.cc), 4);
+	/* Test 2: RDY never comes -> -ETIMEDOUT after about timeout_ms */
+	memset(&f, 0, sizeof(f));
+	t0 = iop_now_ns();
+	CU_ASSERT_EQUAL(iop_nvme_host_bringup(&fr_ops, &f, &p, &hc), -ETIMEDOUT);
+	CU_ASSERT(iop_now_ns() - t0 >= 20000000ull);
+	CU_ASSERT(f.reads > 2);
+	/* Test 3: ready, but the admin transport fails -> its errno */
+	memset(&f, 0, sizeof(f));
+	f.csts = IOP_NVME_CSTS_RDY;
+	CU_ASSERT_EQUAL(iop_nvme_host_bringup(&fr_ops, &f, &p, &hc), -ECONNRESET);
+	/* Test 4: an enabled controller is disabled first (waits for RDY = 0: never -> timeout) */
+	f.cc = IOP_NVME_CC_EN;
+	f.csts = IOP_NVME_CSTS_RDY;
+	CU_ASSERT_EQUAL(iop_nvme_host_bringup(&fr_ops, &f, &p, &hc), -ETIMEDOUT);
+	CU_ASSERT_EQUAL(f.cc, 0);
+}
+
+static void
+test_bringup_no_namespace(void)
+{
+	struct fab f = {0};
+	struct iop_nvme_subsys *ss;
+	struct iop_nvme_host_params p = {.fabrics = true, .subnqn = UT_NQN, .hostnqn = UT_HOST};
+	struct iop_nvme_host_ctrlr hc;
+
+	CU_ASSERT_EQUAL_FATAL(iop_nvme_tgt_create(NULL, &f.tgt), 0);
+	CU_ASSERT_EQUAL(iop_nvme_subsys_create(f.tgt, UT_NQN, NULL, NULL, &ss), 0);
+	iop_nvme_subsys_allow_any_host(ss, true);
+	CU_ASSERT_EQUAL(iop_nvme_pg_create(f.tgt, 0, &f.pg), 0);
+	CU_ASSERT_EQUAL(iop_nvme_qpair_create(f.pg, IOP_NVMF_TRTYPE_TCP, &ut_qp_ops, &f.admin,
+					      &f.admin.qp), 0);
+	CU_ASSERT_EQUAL(iop_nvme_host_bringup(&fab_ops, &f, &p, &hc), -ENXIO);
+	iop_nvme_qpair_stop(f.admin.qp);
+	iop_nvme_qpair_destroy(f.admin.qp);
+	/* a generated host NQN/ID when none is given */
+	CU_ASSERT_EQUAL(iop_nvme_qpair_create(f.pg, IOP_NVMF_TRTYPE_TCP, &ut_qp_ops, &f.admin,
+					      &f.admin.qp), 0);
+	p.hostnqn = NULL;
+	p.nsid = 1;
+	CU_ASSERT_EQUAL(iop_nvme_host_bringup(&fab_ops, &f, &p, &hc), -ENXIO);
+	CU_ASSERT_EQUAL(strncmp(hc.hostnqn, "nqn.2014-08.org.nvmexpress:uuid:", 32), 0);
+	CU_ASSERT_EQUAL(strlen(hc.hostnqn), 32 + 36);
+	iop_nvme_qpair_stop(f.admin.qp);
+	iop_nvme_qpair_destroy(f.admin.qp);
+	iop_nvme_pg_destroy(f.pg);
+	iop_nvme_tgt_destroy(f.tgt);
+}
+
 IOP_UT_MAIN("nvme_host", IOP_UT(test_hq), IOP_UT(test_errno), IOP_UT(test_bringup_fabrics),
-	    IOP_UT(test_bringup_pcie))
+	    IOP_UT(test_bringup_pcie), IOP_UT(test_bringup_failures),
+	    IOP_UT(test_bringup_no_namespace))

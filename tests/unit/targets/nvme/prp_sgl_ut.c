@@ -153,6 +153,17 @@ test_prp_list(void)
 	CU_ASSERT_EQUAL(iop_nvme_prp_to_iov(gpa(3, 0), gpa(0, 0), 16384, 4096, gtr, NULL, true, iov,
 					    64, &n), NVME_ST(GENERIC, DATA_TRANSFER_ERROR));
 	g_hole = -1;
+	/* Test 6b: a list page whose chain entry points at itself, with a huge length: bounded */
+	{
+		uint64_t *l = gptr64(gpa(2, 0));
+
+		for (int i = 0; i < 512; i++) {
+			l[i] = gpa(3, 0);
+		}
+		l[511] = gpa(2, 0);
+		CU_ASSERT_EQUAL(iop_nvme_prp_to_iov(gpa(3, 0), gpa(2, 0), 0xffffffffu, 4096, gtr, NULL,
+						    false, iov, 64, &n), NVME_ST(GENERIC, INVALID_FIELD));
+	}
 	/* Test 7: more entries than iovecs */
 	CU_ASSERT_EQUAL(iop_nvme_prp_to_iov(gpa(3, 0), gpa(0, 0), 16384, 4096, gtr, NULL, true, iov,
 					    2, &n), NVME_ST(GENERIC, INVALID_FIELD));
@@ -385,6 +396,9 @@ test_pcie_ctrlr(void)
 	CU_ASSERT_EQUAL(reg32(c, IOP_NVME_REG_CSTS), IOP_NVME_CSTS_RDY);
 	wreg32(c, IOP_NVME_REG_AQA, 0);
 	CU_ASSERT_EQUAL(reg32(c, IOP_NVME_REG_AQA), (31u << 16) | 31u);
+	wreg32(c, IOP_NVME_REG_NSSR, IOP_NVME_NSSR_MAGIC);         /* CAP.NSSRS = 0: ignored */
+	CU_ASSERT_EQUAL(reg32(c, IOP_NVME_REG_CSTS), IOP_NVME_CSTS_RDY);
+	CU_ASSERT_EQUAL(f.disables, 0);
 
 	CU_ASSERT_EQUAL(iop_nvme_qpair_create_pcie(pg, c, 0, 32, &ut_qp_ops, &aqu, &aq), 0);
 	CU_ASSERT_EQUAL(iop_nvme_qpair_create_pcie(pg, c, 0, 32, &ut_qp_ops, &aqu, &aq), -EEXIST);

@@ -12,13 +12,15 @@ struct fake_be {
 	struct iop_backend be;
 	uint8_t *data;
 	int mode;
-	struct iop_io *queued[256];
-	unsigned int nq;
+	/* counters: updated atomically (channels of several threads share the backend) */
 	unsigned int nr_flush, nr_discard, nr_wz, nr_submit;
 };
 
+/* Queued completions are per channel: a channel belongs to one thread. */
 struct fake_chan {
 	struct iop_backend_chan ch;
+	struct iop_io *queued[1024];
+	unsigned int nq;
 };
 
 static void
@@ -47,13 +49,13 @@ fake_exec(struct fake_be *f, struct iop_io *io)
 	case IOP_OP_DISCARD:
 		memset(f->data + io->offset, 0, io->len);
 		if (io->op == IOP_OP_DISCARD) {
-			f->nr_discard++;
+			__atomic_fetch_add(&f->nr_discard, 1, __ATOMIC_RELAXED);
 		} else {
-			f->nr_wz++;
+			__atomic_fetch_add(&f->nr_wz, 1, __ATOMIC_RELAXED);
 		}
 		break;
 	case IOP_OP_FLUSH:
-		f->nr_flush++;
+		__atomic_fetch_add(&f->nr_flush, 1, __ATOMIC_RELAXED);
 		break;
 	default:
 		io->status = -EOPNOTSUPP;
@@ -64,14 +66,18 @@ static enum iop_submit_status
 fake_submit(struct iop_backend_chan *ch, struct iop_io *io)
 {
 	struct fake_be *f = (struct fake_be *)ch->be;
+	struct fake_chan *c = (struct fake_chan *)ch;
 
-	f->nr_submit++;
+	__atomic_fetch_add(&f->nr_submit, 1, __ATOMIC_RELAXED);
 	if (f->mode == 2) {
 		return IOP_SUBMIT_BUSY;
 	}
+	if (f->mode == 1 && c->nq == 1024) {
+		return IOP_SUBMIT_BUSY;
+	}
 	fake_exec(f, io);
-	if (f->mode == 1 && f->nq < 256) {
-		f->queued[f->nq++] = io;
+	if (f->mode == 1) {
+		c->queued[c->nq++] = io;
 		return IOP_SUBMIT_QUEUED;
 	}
 	io->cb(io);
@@ -81,13 +87,13 @@ fake_submit(struct iop_backend_chan *ch, struct iop_io *io)
 static int
 fake_poll(struct iop_backend_chan *ch, unsigned int max)
 {
-	struct fake_be *f = (struct fake_be *)ch->be;
+	struct fake_chan *c = (struct fake_chan *)ch;
 	unsigned int n = 0;
 
-	while (f->nq && n < max) {
-		struct iop_io *io = f->queued[0];
+	while (c->nq && n < max) {
+		struct iop_io *io = c->queued[0];
 
-		memmove(f->queued, f->queued + 1, sizeof(f->queued[0]) * --f->nq);
+		memmove(c->queued, c->queued + 1, sizeof(c->queued[0]) * --c->nq);
 		io->cb(io);
 		n++;
 	}

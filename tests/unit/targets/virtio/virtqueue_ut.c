@@ -2,6 +2,7 @@
 /* Description: split virtqueue device side against the driver side: chains, indirect tables,
  * loops, out-of-range descriptors, oversized chains, corrupt rings, event-index suppression. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -423,6 +424,96 @@ test_packed_notify(void)
 	iop_vq_detach(&g_vq);
 }
 
+static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rnd(void)
+{
+	g_rng ^= g_rng << 13;
+	g_rng ^= g_rng >> 7;
+	g_rng ^= g_rng << 17;
+	return (uint32_t)g_rng;
+}
+
+/* Random descriptor tables, indirect tables and ring indices: pop must return, never crash,
+ * and every chain it accepts must lie in guest memory. */
+static void
+test_fuzz(void)
+{
+	unsigned int accepted = 0, refused = 0, broken = 0;
+
+	for (int round = 0; round < 3000; round++) {
+		bool packed = round & 1;
+		uint8_t *m;
+
+		if (packed) {
+			setup_packed((uint16_t)(1 + rnd() % 16));
+		} else {
+			setup(round & 2);
+		}
+		m = g_mem;
+		(void)m;
+		/* plausible but random descriptors: mostly in memory, small lengths, random flags
+		 * and links; a random indirect table at 32 KiB */
+		for (int i = 0; i < 64; i++) {
+			uint64_t addr = (rnd() % 8) ? GPA_BASE + rnd() % (MEM_SIZE + 4096) : rnd();
+			uint32_t len = (rnd() % 8) ? rnd() % 8192 : rnd();
+			uint16_t fl = (uint16_t)(rnd() & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
+							  ((rnd() % 4) ? 0 : VRING_DESC_F_INDIRECT)));
+			uint16_t nx = (uint16_t)(rnd() % 20);
+			struct vring_desc *ind = (void *)(g_mem + 32768);
+
+			if ((rnd() % 5) == 0) {
+				addr = gpa(ind);
+				len = 16 * (rnd() % 24);
+			}
+			ind[i % 32] = (struct vring_desc){addr, len, (uint16_t)(fl & ~VRING_DESC_F_INDIRECT),
+							  nx};
+			if (packed) {
+				struct vring_packed_desc *d = &g_drv.pdesc[i % g_vq.size];
+
+				d->addr = addr;
+				d->len = len;
+				d->id = (uint16_t)(rnd() % (g_vq.size + 2));
+				d->flags = (uint16_t)(fl | ((rnd() % 6) ? 1u << VRING_PACKED_DESC_F_AVAIL : 0) |
+						      ((rnd() % 6) ? 0 : 1u << VRING_PACKED_DESC_F_USED));
+			} else {
+				g_drv.desc[i % QSZ] = (struct vring_desc){addr, len, fl, nx};
+				g_drv.avail->ring[i % QSZ] = (uint16_t)(rnd() % (QSZ + 2));
+			}
+		}
+		if (!packed) {
+			g_drv.avail->idx = (uint16_t)(rnd() % (QSZ + 3));
+		}
+		for (int k = 0; k < 8; k++) {
+			struct iop_vq_elem *e = &g_e;
+			int rc = iop_vq_pop(&g_vq, e);
+
+			if (rc == 1) {
+				accepted++;
+				for (unsigned int j = 0; j < (unsigned int)(e->nout + e->nin); j++) {
+					uint8_t *b = e->iov[j].iov_base;
+
+					CU_ASSERT_FATAL(e->iov[j].iov_len == 0 ||
+							(b >= g_mem && b + e->iov[j].iov_len <= g_mem + MEM_SIZE));
+				}
+				iop_vq_push(&g_vq, e->head, 0);
+			} else if (rc == -EINVAL) {
+				refused++;
+				iop_vq_push(&g_vq, e->head, 0);
+			} else if (rc == -EPIPE) {
+				broken++;
+				break;
+			} else {
+				break;
+			}
+			iop_vq_flush(&g_vq);
+		}
+	}
+	printf("fuzz: %u accepted, %u refused, %u broken rings\n", accepted, refused, broken);
+	CU_ASSERT(accepted > 0 && refused > 0 && broken > 0);
+}
+
 static void
 test_cleanup(void)
 {
@@ -435,4 +526,4 @@ test_cleanup(void)
 IOP_UT_MAIN("virtqueue", IOP_UT(test_chain), IOP_UT(test_indirect), IOP_UT(test_loop),
 	    IOP_UT(test_out_of_range), IOP_UT(test_oversized), IOP_UT(test_event_idx),
 	    IOP_UT(test_packed_wrap), IOP_UT(test_packed_bad), IOP_UT(test_packed_notify),
-	    IOP_UT(test_cleanup))
+	    IOP_UT(test_fuzz), IOP_UT(test_cleanup))

@@ -84,10 +84,13 @@ tgt_thread(void *arg)
 	return NULL;
 }
 
+static unsigned int g_threads = 1;
+
 static int
 tgt_start(struct tgt *g, const char *scheme, unsigned int nluns, bool interrupt, bool ro)
 {
-	struct iop_target_cfg cfg = {.nr_threads = 1, .interrupt = interrupt, .read_only = ro};
+	struct iop_target_cfg cfg = {.nr_threads = g_threads, .interrupt = interrupt,
+				     .read_only = ro};
 	int rc;
 
 	memset(g, 0, sizeof(*g));
@@ -437,7 +440,8 @@ test_blk_packed(void)
 	struct cli c;
 
 	CU_ASSERT_EQUAL_FATAL(tgt_start(&g, "vhost-user-blk", 1, false, false), 0);
-	CU_ASSERT_EQUAL_FATAL(cli_open(&c, g.uri, "packed=1,queue_size=48", false), 0);
+	CU_ASSERT_EQUAL_FATAL(cli_open(&c, g.uri, "packed=1,queue_size=48,memslots=1,mem=4M", false),
+			      0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(c.ini->desc, "packed"));
 	CU_ASSERT_EQUAL(cli_verify(&c, 64, 0x21), 0);
 	CU_ASSERT_EQUAL(cli_io(&c, IOP_OP_READ, 4 << 20, 4096), -EIO);
@@ -448,6 +452,101 @@ test_blk_packed(void)
 	CU_ASSERT_EQUAL(c.buf[0], (uint8_t)(0x21 + 63));
 	cli_close(&c);
 	tgt_stop(&g);
+}
+
+/* Two reactor threads, two front ends with two queues each: the rings of one device are spread
+ * over both threads; a queue closed with I/O in flight is drained first. */
+static void
+test_blk_threads(void)
+{
+	struct iop_initiator_cfg cfg = {.nr_queues = 2, .queue_depth = 8};
+	struct iop_queue *q[2][2];
+	struct iop_initiator *ini[2];
+	struct iop_io io[2][2][8];
+	uint8_t *buf[2][2];
+	int done = 0;
+	struct tgt g;
+
+	g_threads = 2;
+	for (int irq = 0; irq < 2; irq++) {
+		CU_ASSERT_EQUAL_FATAL(tgt_start(&g, "vhost-user-blk", 1, irq, false), 0);
+		cfg.uri = g.uri;
+		cfg.interrupt = irq;
+		for (int d = 0; d < 2; d++) {
+			const struct iop_initiator_ops *ops = iop_initiator_find_uri(g.uri);
+
+			CU_ASSERT_EQUAL_FATAL(ops->open(&cfg, &ini[d]), 0);
+			for (int k = 0; k < 2; k++) {
+				CU_ASSERT_EQUAL_FATAL(ops->queue_open(ini[d], (unsigned int)k, 8, &q[d][k]),
+						      0);
+				buf[d][k] = ops->buf_alloc(q[d][k], 8 * 4096);
+			}
+		}
+		/* every queue writes its own 8 blocks at once, then reads them back */
+		for (int op = 0; op < 2; op++) {
+			done = 0;
+			for (int d = 0; d < 2; d++) {
+				for (int k = 0; k < 2; k++) {
+					for (int i = 0; i < 8; i++) {
+						struct iop_io *x = &io[d][k][i];
+						uint8_t *b = buf[d][k] + i * 4096;
+
+						memset(x, 0, sizeof(*x));
+						x->op = op ? IOP_OP_READ : IOP_OP_WRITE;
+						x->offset = (uint64_t)(((d * 2 + k) * 8 + i) * 4096);
+						memset(b, op ? 0 : (uint8_t)(d * 16 + k * 8 + i + 1), 4096);
+						iop_io_set_buf(x, b, 4096);
+						x->cb = io_cb;
+						x->cb_arg = &done;
+						CU_ASSERT_EQUAL(ini[d]->ops->submit(q[d][k], x), 0);
+					}
+				}
+			}
+			for (uint64_t t0 = iop_now_ns(); done < 32 && iop_now_ns() - t0 < 5000000000ull;) {
+				for (int d = 0; d < 2; d++) {
+					for (int k = 0; k < 2; k++) {
+						ini[d]->ops->poll(q[d][k], 8, 100);
+					}
+				}
+			}
+			if (done != 32) {
+				printf("irq %d op %d: %d of 32 done\n", irq, op, done);
+			}
+			CU_ASSERT_EQUAL(done, 32);
+		}
+		for (int d = 0; d < 2; d++) {
+			for (int k = 0; k < 2; k++) {
+				for (int i = 0; i < 8; i++) {
+					CU_ASSERT_EQUAL(io[d][k][i].status, 0);
+					CU_ASSERT_EQUAL(buf[d][k][i * 4096 + 4095], (uint8_t)(d * 16 + k * 8 + i + 1));
+				}
+			}
+		}
+		/* close queue 1 of device 0 with I/O in flight: the back end drains before answering */
+		done = 0;
+		for (int i = 0; i < 8; i++) {
+			io[0][1][i].op = IOP_OP_READ;
+			CU_ASSERT_EQUAL(ini[0]->ops->submit(q[0][1], &io[0][1][i]), 0);
+		}
+		ini[0]->ops->queue_close(q[0][1]);
+		/* the other queues and the other device still work */
+		done = 0;
+		io[1][1][0].op = IOP_OP_READ;
+		CU_ASSERT_EQUAL(ini[1]->ops->submit(q[1][1], &io[1][1][0]), 0);
+		for (uint64_t t0 = iop_now_ns(); !done && iop_now_ns() - t0 < 3000000000ull;) {
+			ini[1]->ops->poll(q[1][1], 8, 100);
+		}
+		CU_ASSERT_EQUAL(done, 1);
+		ini[0]->ops->queue_close(q[0][0]);
+		for (int k = 0; k < 2; k++) {
+			ini[1]->ops->queue_close(q[1][k]);
+		}
+		for (int d = 0; d < 2; d++) {
+			ini[d]->ops->close(ini[d]);
+		}
+		tgt_stop(&g);
+	}
+	g_threads = 1;
 }
 
 static void
@@ -523,6 +622,26 @@ test_bad_frontend(void)
 	}
 	CU_ASSERT_PTR_EQUAL(raw_wait(&r, 0, &len), (void *)4);
 	CU_ASSERT_EQUAL(len, 0);
+
+	/* Test 4b: ADD_MEM_REG a second region, use it, REM_MEM_REG it: then it is out of range */
+	{
+		int mfd = memfd_create("extra", 0);
+		struct vhu_mem_single mr = {0};
+
+		CU_ASSERT_EQUAL(ftruncate(mfd, 1 << 20), 0);
+		mr.r = (struct vhu_mem_region){8 << 20, 1 << 20, 0x600000000000ull, 0};
+		CU_ASSERT_EQUAL(raw_msg(&r, VHU_ADD_MEM_REG, &mr, sizeof(mr), &mfd, 1, NULL), 0);
+		raw_blk_read(&r, (8 << 20) + 4096, 4096, (void *)40);
+		CU_ASSERT_PTR_EQUAL(raw_wait(&r, 0, &len), (void *)40);
+		CU_ASSERT_EQUAL(len, 4097);
+		CU_ASSERT_EQUAL(raw_msg(&r, VHU_REM_MEM_REG, &mr, sizeof(mr), &mfd, 1, NULL), 0);
+		raw_blk_read(&r, (8 << 20) + 4096, 4096, (void *)41);
+		CU_ASSERT_PTR_EQUAL(raw_wait(&r, 0, &len), (void *)41);
+		CU_ASSERT_EQUAL(len, 0);
+		/* removing it twice is refused */
+		CU_ASSERT_EQUAL(raw_msg(&r, VHU_REM_MEM_REG, &mr, sizeof(mr), NULL, 0, NULL), -EPROTO);
+		close(mfd);
+	}
 
 	/* the raw device still serves good requests */
 	raw_blk_read(&r, 2 << 20, 512, (void *)5);
@@ -681,12 +800,89 @@ test_scsi(void)
 	tgt_stop(&g);
 }
 
+static uint64_t g_rng = 0x2545f4914f6cdd1dull;
+
+static uint32_t
+rnd(void)
+{
+	g_rng ^= g_rng << 13;
+	g_rng ^= g_rng >> 7;
+	g_rng ^= g_rng << 17;
+	return (uint32_t)g_rng;
+}
+
+/* Random messages (any request code, random sizes, payloads with small indices, random fds) on
+ * short-lived connections: the back end must stay up and keep serving a good front end. */
+static void
+test_fuzz_messages(void)
+{
+	struct vhu_msg *m = calloc(1, sizeof(*m));
+	struct tgt g;
+	struct cli c;
+	struct raw r;
+	int memfd = memfd_create("fuzz", 0);
+
+	CU_ASSERT_EQUAL(ftruncate(memfd, 1 << 20), 0);
+	CU_ASSERT_EQUAL_FATAL(tgt_start(&g, "vhost-user-blk", 1, false, false), 0);
+	CU_ASSERT_EQUAL_FATAL(cli_open(&c, g.uri, NULL, false), 0);
+	for (int conn = 0; conn < 40; conn++) {
+		struct timeval tv = {.tv_usec = 2000};
+
+		if (raw_connect(&r, g.sock)) {
+			CU_FAIL("connect");
+			break;
+		}
+		setsockopt(r.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		for (int i = 0; i < 25; i++) {
+			int efd = -1;
+
+			memset(m, 0, sizeof(*m));
+			m->hdr.request = rnd() % 42;
+			m->hdr.flags = VHU_FLAG_VERSION | (rnd() & VHU_FLAG_NEED_REPLY);
+			m->hdr.size = (rnd() % 4) ? rnd() % 48 : rnd() % 300;
+			for (uint32_t k = 0; k < m->hdr.size; k++) {
+				m->p.raw[k] = (uint8_t)rnd();
+			}
+			if (m->hdr.size >= 8 && rnd() % 2) {
+				m->p.state.index = rnd() % 4; /* small vring index / region count */
+				m->p.state.num = (rnd() % 2) ? 1u << (rnd() % 10) : rnd();
+			}
+			if (rnd() % 3 == 0) {
+				efd = eventfd(0, 0);
+				m->fds[m->nfds++] = (rnd() % 2) ? efd : memfd;
+			}
+			if (vhu_send(r.fd, m)) {
+				if (efd >= 0) {
+					close(efd);
+				}
+				break; /* the back end closed this connection: fine */
+			}
+			if (efd >= 0) {
+				close(efd);
+			}
+		}
+		close(r.fd);
+		if (conn % 10 == 9) {
+			CU_ASSERT_EQUAL(cli_verify(&c, 4, (uint8_t)conn), 0);
+		}
+	}
+	CU_ASSERT_EQUAL(cli_verify(&c, 8, 0x77), 0);
+	cli_close(&c);
+	/* and new front ends are still accepted */
+	CU_ASSERT_EQUAL_FATAL(cli_open(&c, g.uri, NULL, false), 0);
+	CU_ASSERT_EQUAL(cli_verify(&c, 4, 0x78), 0);
+	cli_close(&c);
+	tgt_stop(&g);
+	close(memfd);
+	free(m);
+}
+
 static void
 quiet(void)
 {
 	iop_log_set_quiet(true);
 }
 
-IOP_UT_MAIN("vhost-user", IOP_UT(quiet), IOP_UT(test_blk_end_to_end), IOP_UT(test_blk_packed),
+IOP_UT_MAIN("vhost-user", IOP_UT(quiet), IOP_UT(test_blk_end_to_end), IOP_UT(test_blk_packed), IOP_UT(test_blk_threads),
 	    IOP_UT(test_blk_read_only),
-	    IOP_UT(test_bad_frontend), IOP_UT(test_scsi))
+	    IOP_UT(test_bad_frontend), IOP_UT(test_scsi), IOP_UT(test_fuzz_messages))

@@ -179,6 +179,16 @@ ini_cq_pop(struct vfu_iq *q, struct iop_nvme_cpl *out)
 
 /* ---- admin ---- */
 
+/* Completions come through shared memory, so a server that died is only seen on the socket:
+ * \return true when it hung up (checked without reading, other queues share the socket). */
+static bool
+ini_server_gone(struct vfu_ini *v)
+{
+	struct pollfd pf = {.fd = v->cl.sock, .events = POLLRDHUP};
+
+	return poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL));
+}
+
 static int
 ini_admin(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len, struct iop_nvme_cpl *cpl)
 {
@@ -188,6 +198,7 @@ ini_admin(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len, struct 
 	uint64_t *list = (uint64_t *)((uint8_t *)v->admin_buf + INI_ADMIN_BUF - PG);
 	bool used;
 	int rc = 0;
+	unsigned int spins = 0;
 
 	if (len > INI_ADMIN_BUF - PG) {
 		return -EINVAL;
@@ -217,6 +228,11 @@ ini_admin(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len, struct 
 		}
 		if (v->msg_dma && vfu_client_service(&v->cl) < 0) {
 			rc = -EPROTO;
+			break;
+		}
+		if (!(++spins & 1023) && ini_server_gone(v)) {
+			IOP_ERR("vfio-user: admin command 0x%02x: the server is gone", cmd->opc);
+			rc = -ECONNRESET;
 			break;
 		}
 		if (iop_now_ns() - t0 > INI_TIMEOUT_NS) {
@@ -716,6 +732,14 @@ ini_poll(struct iop_queue *iq, unsigned int max, unsigned int timeout_us)
 		}
 	}
 	n = ini_reap(q, max);
+	if (n) {
+		q->idle_polls = 0;
+	} else if (q->hq.outstanding && !(++q->idle_polls & 1023) && ini_server_gone(q->ini)) {
+		IOP_ERR("vfio-user: queue %u: server closed the connection with %u commands "
+			"outstanding", q->qid, q->hq.outstanding);
+		q->broken = true;
+		return -ECONNRESET;
+	}
 	if (n || !timeout_us || !q->ini->interrupt || q->efd < 0) {
 		return n;
 	}

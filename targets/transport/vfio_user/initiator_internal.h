@@ -49,6 +49,7 @@ struct vfu_iq {
 	int efd;                   /* MSI-X vector eventfd (interrupt mode) */
 	bool db_pending;           /* SQEs written, tail doorbell not yet rung */
 	bool broken;
+	uint32_t idle_polls;       /* polls that found nothing with commands outstanding */
 };
 
 struct vfu_ini {

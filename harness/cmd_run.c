@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "harness/soak.h"
 #include "iopath/cmd.h"
 #include "iopath/engine.h"
 #include "iopath/log.h"
@@ -41,6 +42,10 @@ run_usage(FILE *f)
 		"  -T, --trace FILE     record the session (pcap/jsonl) when the transport supports it\n"
 		"      --nsid N         namespace to use (default: the first)\n"
 		"  -q, --quiet          no notices\n"
+		"      --soak INTERVAL  soak: sample RSS and open fds of this process (and of\n"
+		"                       --target-pid PID) every INTERVAL; exit 1 when they grow by\n"
+		"                       more than --soak-max-rss SIZE (16m) / --soak-max-fds N (4)\n"
+		"                       between the first and the last sample (needs --runtime)\n"
 		"  JOBFILE              fio-style INI job file: [global] + one section per job; jobs\n"
 		"                       run concurrently, stonewall starts a new group (as in fio);\n"
 		"                       --NAME VALUE options override the file\n"
@@ -68,6 +73,7 @@ struct run_args {
 	struct run_kv kv[RUN_MAX_OPTS];
 	unsigned int nkv;
 	bool runtime_set, time_based_set;
+	struct iop_soak_cfg soak;
 };
 
 static bool
@@ -85,6 +91,7 @@ run_parse_args(int argc, char **argv, struct run_args *a)
 	const char *positional[2];
 	unsigned int npos = 0;
 
+	iop_opts_defaults(iop_soak_options(), &a->soak);
 	for (int i = 1; i < argc; i++) {
 		char *arg = argv[i], *eq, name[64];
 		const char *val = NULL;
@@ -147,6 +154,13 @@ run_parse_args(int argc, char **argv, struct run_args *a)
 			a->icfg.opts = val;
 		} else if (!strcmp(name, "T") || !strcmp(name, "trace")) {
 			a->icfg.trace_path = val;
+		} else if (iop_opt_find(iop_soak_options(), name)) {
+			char err[200];
+
+			if (iop_opt_set(iop_soak_options(), &a->soak, name, val, err, sizeof(err))) {
+				fprintf(stderr, "iopath run: %s\n", err);
+				return 2;
+			}
 		} else if (!strcmp(name, "nsid")) {
 			char *end;
 			unsigned long n = strtoul(val, &end, 10);
@@ -294,6 +308,7 @@ run_main(int argc, char **argv)
 	unsigned int nres = 0;
 	struct sigaction sa = {.sa_handler = run_on_signal};
 	struct iop_engine_ext ext = {.stop = &g_run_stop};
+	struct iop_soak *soak = NULL;
 	char err[512];
 	int rc, ret = 2;
 
@@ -351,6 +366,11 @@ run_main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (a.soak.interval_ns && !a.runtime_set) {
+		fprintf(stderr, "iopath run: --soak needs --runtime (a soak is bounded)\n");
+		goto out;
+	}
+	ext.target_pid = (pid_t)a.soak.target_pid;
 	rs = calloc(nr, sizeof(*rs));
 	if (!rs) {
 		fprintf(stderr, "iopath run: out of memory\n");
@@ -361,6 +381,14 @@ run_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	ret = 0;
+	if (a.soak.interval_ns) {
+		rc = iop_soak_start(&a.soak, &soak);
+		if (rc) {
+			fprintf(stderr, "iopath run: cannot start soak sampling: %s\n", strerror(-rc));
+			ret = 1;
+			goto out;
+		}
+	}
 	/* jobs run in groups, as in fio: a job with stonewall starts a new group */
 	for (unsigned int g = 0, ge; g < nr && !g_run_stop; g = ge) {
 		struct iop_result **grp = rs + nres;
@@ -399,6 +427,9 @@ run_main(int argc, char **argv)
 		}
 	}
 out_fio:
+	if (soak && iop_soak_stop(soak, stdout)) {
+		ret = 1;
+	}
 	if (a.fio_json && nres) {
 		rc = iop_result_write_fio_json((const struct iop_result *const *)rs, nres,
 					       a.fio_json);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Load engine: one pinned thread per job, closed loop at iodepth on its own initiator queue. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <sched.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include "iopath/cpuacct.h"
 #include "iopath/engine.h"
 #include "iopath/log.h"
@@ -42,6 +45,7 @@ struct engine_slot {
 	void *buf;
 	bool verify_skip;       /* an overlapping I/O was in flight: the data may be either */
 	bool in_flight;         /* maintained in verify mode only */
+	bool vs_ambig;          /* verify_state: an overlapping write was in flight with this one */
 };
 
 /* Per-thread state. The hot fields come first; nothing here is shared while I/O runs, and the
@@ -96,6 +100,11 @@ struct engine_job {
 	unsigned int first, n;  /* its threads: threads[first .. first + n) */
 	int cpus[IOP_JOB_MAX_CPUS];
 	int ncpus;
+	/* verify_state: one u64 per 512-byte device block, 1 + sequence number of the last
+	 * acknowledged write of it (0 = none), shared-mapped so that it survives a kill -9 */
+	uint64_t *vstate;
+	size_t vstate_len;
+	uint64_t vstate_nblk;
 };
 
 struct engine {
@@ -153,6 +162,52 @@ engine_bit_set(uint8_t *bm, uint64_t i)
 	bm[i >> 3] |= (uint8_t)(1u << (i & 7));
 }
 
+/* verify_state: the write of slot s was acknowledged; its blocks must now hold seq >= this. */
+static void
+engine_vstate_record(struct engine_thread *t, struct engine_slot *s)
+{
+	uint64_t b = s->io.offset / ENGINE_VERIFY_BLK, n = t->bs / ENGINE_VERIFY_BLK;
+	uint64_t seq;
+
+	memcpy(&seq, (uint8_t *)s->buf + 24, 8); /* the header's sequence (verify.h layout) */
+	for (uint64_t i = 0; i < n && b + i < t->ej->vstate_nblk; i++) {
+		t->ej->vstate[b + i] = seq + 1;
+	}
+}
+
+/* verify_state read check: every block with an acknowledged write must carry that write or a
+ * later one; blocks never acknowledged may be unwritten or hold any well-formed block. */
+static unsigned int
+engine_vstate_check(struct engine_thread *t, struct engine_slot *s, uint64_t *bad_off, int *bad_st,
+		    bool *stale)
+{
+	unsigned int bad = 0;
+
+	for (uint64_t o = 0; o + ENGINE_VERIFY_BLK <= s->io.len; o += ENGINE_VERIFY_BLK) {
+		const uint8_t *b = (const uint8_t *)s->buf + o;
+		uint64_t blk = (s->io.offset + o) / ENGINE_VERIFY_BLK, want, seq;
+		int st = iop_verify_check(b, ENGINE_VERIFY_BLK, s->io.offset + o);
+		bool ok;
+
+		want = blk < t->ej->vstate_nblk ? t->ej->vstate[blk] : 0;
+		memcpy(&seq, b + 24, 8);
+		if (!want) {
+			ok = st == IOP_VERIFY_OK || st == IOP_VERIFY_NO_HEADER;
+		} else {
+			ok = st == IOP_VERIFY_OK && seq + 1 >= want;
+		}
+		if (!ok) {
+			if (!bad) {
+				*bad_off = s->io.offset + o;
+				*bad_st = st;
+				*stale = st == IOP_VERIFY_OK;
+			}
+			bad++;
+		}
+	}
+	return bad;
+}
+
 static void
 engine_verify_read(struct engine_thread *t, struct engine_slot *s)
 {
@@ -162,6 +217,21 @@ engine_verify_read(struct engine_thread *t, struct engine_slot *s)
 	unsigned int bad;
 
 	if (s->verify_skip) {
+		return;
+	}
+	if (t->pure_read && t->ej->vstate) {
+		bool stale = false;
+
+		bad = engine_vstate_check(t, s, &bad_off, &st, &stale);
+		if (bad) {
+			t->verify_errors += bad;
+			engine_errf(t, "verify: %s at offset %llu (%u bad 512-byte blocks in read "
+				    "of %llu)", stale ? "lost write (older than the acknowledged "
+				    "one in verify_state)" : iop_verify_status_name(st),
+				    (unsigned long long)bad_off, bad, (unsigned long long)s->io.offset);
+			IOP_ERR_RATELIMIT("verify: %s at offset %llu", stale ? "lost write" :
+					  iop_verify_status_name(st), (unsigned long long)bad_off);
+		}
 		return;
 	}
 	bad = iop_verify_check_io(s->buf, s->io.len, ENGINE_VERIFY_BLK, s->io.offset, !strict,
@@ -191,6 +261,9 @@ engine_io_done(struct iop_io *io)
 		s->in_flight = false;
 		if (!io->status && io->op == IOP_OP_WRITE) {
 			engine_bit_set(t->written, (io->offset - t->base) / t->bs);
+			if (t->ej->vstate && !s->vs_ambig) {
+				engine_vstate_record(t, s);
+			}
 		}
 	}
 	if (iop_unlikely(io->status)) {
@@ -237,6 +310,7 @@ static void
 engine_prep_verify(struct engine_thread *t, struct engine_slot *s)
 {
 	s->verify_skip = false;
+	s->vs_ambig = false;
 	if (s->io.op == IOP_OP_WRITE) {
 		iop_verify_fill_io(s->buf, t->bs, ENGINE_VERIFY_BLK, s->io.offset, t->vseq++,
 				   t->vseed);
@@ -257,6 +331,10 @@ engine_prep_verify(struct engine_thread *t, struct engine_slot *s)
 			s->verify_skip = true;
 		} else {
 			o->verify_skip = true;
+			if (o->io.op == IOP_OP_WRITE) {
+				/* either write may land last: neither raises verify_state */
+				o->vs_ambig = s->vs_ambig = true;
+			}
 		}
 	}
 	s->in_flight = true;
@@ -868,6 +946,50 @@ engine_plan(struct engine *e, const struct iop_job *jobs, unsigned int njobs,
 	return 0;
 }
 
+/* Map job's verify_state file: a job that writes starts a new one (every block 0), a read job
+ * checks against what the last writer recorded. */
+static int
+engine_vstate_open(struct engine_job *ej, uint64_t dev_size, char *err, size_t errlen)
+{
+	const struct iop_job *job = ej->job;
+	bool writer = iop_rw_writes(job->rw);
+	uint64_t nblk = dev_size / ENGINE_VERIFY_BLK;
+	size_t len = (size_t)IOP_MAX(nblk, 1) * sizeof(uint64_t);
+	struct stat st;
+	void *p;
+	int fd;
+
+	fd = open(job->verify_state, writer ? O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC :
+					      O_RDONLY | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "verify_state %s: %s", job->verify_state, strerror(errno));
+		return -errno;
+	}
+	if (writer && ftruncate(fd, (off_t)len)) {
+		snprintf(err, errlen, "verify_state %s: %s", job->verify_state, strerror(errno));
+		close(fd);
+		return -EIO;
+	}
+	if (!writer && (fstat(fd, &st) || (uint64_t)st.st_size < len)) {
+		snprintf(err, errlen, "verify_state %s: not written for a device of %llu bytes "
+			 "(run a writing job with it first)", job->verify_state,
+			 (unsigned long long)dev_size);
+		close(fd);
+		return -EINVAL;
+	}
+	p = mmap(NULL, len, writer ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		snprintf(err, errlen, "verify_state %s: mmap: %s", job->verify_state,
+			 strerror(errno));
+		return -ENOMEM;
+	}
+	ej->vstate = p;
+	ej->vstate_len = len;
+	ej->vstate_nblk = nblk;
+	return 0;
+}
+
 int
 iop_engine_run_group(const struct iop_job *jobs, unsigned int njobs,
 		     const struct iop_initiator_cfg *icfg, const struct iop_engine_ext *ext,
@@ -927,6 +1049,13 @@ iop_engine_run_group(const struct iop_job *jobs, unsigned int njobs,
 				engine_msg_all(outs, njobs, "job '%s': %s", jobs[j].name, err);
 			}
 			goto out_close;
+		}
+		if (jobs[j].verify_state) {
+			rc = engine_vstate_open(&e.jobs[j], e.ini->size, err, sizeof(err));
+			if (rc) {
+				engine_msg_all(outs, njobs, "%s", err);
+				goto out_close;
+			}
 		}
 		engine_fill_result_job(outs[j], &jobs[j], icfg, e.jobs[j].range);
 		snprintf(outs[j]->desc, sizeof(outs[j]->desc), "%s", e.ini->desc);
@@ -1054,6 +1183,11 @@ out_release:
 	free(e.threads);
 out_close:
 	e.ops->close(e.ini);
+	for (unsigned int j = 0; j < njobs; j++) {
+		if (e.jobs[j].vstate) {
+			munmap(e.jobs[j].vstate, e.jobs[j].vstate_len);
+		}
+	}
 	free(e.jobs);
 	return rc;
 }

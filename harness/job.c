@@ -44,6 +44,8 @@ static const struct iop_option job_options[] = {
 	{"seed", "randseed", IOP_OPT_UINT, JOB_OFF(seed), "0", 0, 0, NULL, "PRNG seed"},
 	{"stonewall", "wait_for_previous", IOP_OPT_BOOL, JOB_OFF(stonewall), "0", 0, 0, NULL,
 	 "job file: start after the jobs before this one have finished"},
+	{"verify_state", NULL, IOP_OPT_STR, JOB_OFF(verify_state), NULL, 0, 0, NULL,
+	 "verify: record acknowledged writes in FILE (writers) / check reads against it"},
 	{NULL},
 };
 
@@ -115,8 +117,10 @@ iop_job_copy(struct iop_job *dst, const struct iop_job *src)
 	*dst = *src;
 	dst->name = NULL;
 	dst->cpus = NULL;
+	dst->verify_state = NULL;
 	if ((src->name && !(dst->name = strdup(src->name))) ||
-	    (src->cpus && !(dst->cpus = strdup(src->cpus)))) {
+	    (src->cpus && !(dst->cpus = strdup(src->cpus))) ||
+	    (src->verify_state && !(dst->verify_state = strdup(src->verify_state)))) {
 		iop_job_free(dst);
 		return -ENOMEM;
 	}
@@ -250,6 +254,10 @@ iop_job_validate(const struct iop_job *job, char *err, size_t errlen)
 	if (job->offset % job->bs) {
 		snprintf(err, errlen, "offset (%llu) is not a multiple of bs (%llu)",
 			 (unsigned long long)job->offset, (unsigned long long)job->bs);
+		return -EINVAL;
+	}
+	if (job->verify_state && !job->verify) {
+		snprintf(err, errlen, "verify_state needs verify");
 		return -EINVAL;
 	}
 	if (job->verify && job->bs % 512) {

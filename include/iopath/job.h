@@ -57,6 +57,7 @@ struct iop_job {
 	char *cpus;             /* pin thread i to the i-th cpu of this list (mod its length) */
 	uint64_t seed;          /* PRNG seed for offsets and the mix; 0 = fixed default */
 	bool stonewall;         /* job file: wait for the jobs before this one (new group) */
+	char *verify_state;     /* verify: file recording every acknowledged write (see engine.md) */
 };
 
 /** The option rows (name, alias, type, offset into struct iop_job, default, range, help). */

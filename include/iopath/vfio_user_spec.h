@@ -160,6 +160,15 @@ struct vfio_user_dma_access {
 	uint8_t data[];
 } __attribute__((packed));
 
+/* REGION_WRITE_MULTI: wr_cnt (u64) then wr_cnt of these; reply is wr_cnt alone. */
+struct vfio_user_write_multi_entry {
+	uint64_t offset;
+	uint32_t region;
+	uint32_t count;     /* 1..8 */
+	uint8_t data[8];
+} __attribute__((packed));
+#define VFIO_USER_WRITE_MULTI_MAX 2048u /* entries per message we accept */
+
 #define VFIO_USER_REGION_ACCESS_HDR 16u
 #define VFIO_USER_DMA_ACCESS_HDR    16u
 

@@ -31,6 +31,7 @@ iop_vq_attach(struct iop_vq *vq, struct iop_vmem *mem, uint16_t size, void *desc
 	vq->indirect = indirect;
 	vq->broken = false;
 	vq->last_avail = base;
+	vq->shadow_avail = base;
 	/* Resume from what the ring holds: used->idx is shared state both sides agree on. */
 	vq->used_pub = VQ_LOAD(vq->used->idx);
 	vq->used_idx = vq->used_pub;
@@ -45,7 +46,11 @@ iop_vq_has_avail(const struct iop_vq *vq)
 	if (vq->packed) {
 		return !vq->broken && iop_vq_packed_has_avail(vq);
 	}
-	return !vq->broken && VQ_ACQUIRE(vq->avail->idx) != vq->last_avail;
+	if (vq->broken) {
+		return false;
+	}
+	/* entries already seen in the last read of avail->idx need no new read */
+	return vq->shadow_avail != vq->last_avail || VQ_ACQUIRE(vq->avail->idx) != vq->last_avail;
 }
 
 uint32_t
@@ -171,9 +176,13 @@ iop_vq_pop(struct iop_vq *vq, struct iop_vq_elem *e)
 	if (vq->packed) {
 		return iop_vq_packed_pop(vq, e);
 	}
-	avail_idx = VQ_ACQUIRE(vq->avail->idx);
+	avail_idx = vq->shadow_avail;
 	if (avail_idx == vq->last_avail) {
-		return 0;
+		avail_idx = VQ_ACQUIRE(vq->avail->idx);
+		if (avail_idx == vq->last_avail) {
+			return 0;
+		}
+		vq->shadow_avail = avail_idx;
 	}
 	if (iop_unlikely((uint16_t)(avail_idx - vq->last_avail) > vq->size)) {
 		vq->broken = true; /* the driver claims more entries than the ring holds */

@@ -48,6 +48,7 @@ struct iop_vq {
 	struct vring_avail *avail;
 	struct vring_used *used;
 	uint16_t last_avail;  /* next avail entry to consume */
+	uint16_t shadow_avail; /* avail->idx as last read (split): fewer reads of a shared line */
 	uint16_t used_idx;    /* next used entry to fill (shadow) */
 	uint16_t used_pub;    /* used->idx as last published */
 	uint16_t inflight;    /* popped, not yet pushed */

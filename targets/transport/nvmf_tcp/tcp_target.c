@@ -49,6 +49,7 @@ struct tgt_opts {
 	bool hdgst;            /* grant header digests when the host asks */
 	bool ddgst;            /* grant data digests when the host asks */
 	uint64_t kato;         /* default keep-alive timeout in ms (0: only what the host asks) */
+	char *allow_host;      /* host NQNs allowed to connect, '+'-separated (NULL: any host) */
 };
 
 static const struct iop_option g_tgt_opts[] = {
@@ -68,6 +69,8 @@ static const struct iop_option g_tgt_opts[] = {
 	 "grant data digests"},
 	{"kato", NULL, IOP_OPT_UINT, offsetof(struct tgt_opts, kato), "0", 0, 0, NULL,
 	 "default keep-alive timeout (ms) for I/O controllers"},
+	{"allow_host", "allow_hosts", IOP_OPT_STR, offsetof(struct tgt_opts, allow_host), NULL, 0,
+	 0, NULL, "only these host NQNs may connect ('+' between several); default any host"},
 	{NULL},
 };
 
@@ -1110,7 +1113,24 @@ tgt_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 		IOP_ERR("subsystem %s: %s", u.path, strerror(-rc));
 		goto fail;
 	}
-	iop_nvme_subsys_allow_any_host(t->ss, true);
+	if (t->o.allow_host) {
+		char *list = strdup(t->o.allow_host), *save = NULL;
+
+		rc = list ? 0 : -ENOMEM;
+		for (char *h = list ? strtok_r(list, "+", &save) : NULL; h && !rc;
+		     h = strtok_r(NULL, "+", &save)) {
+			rc = iop_nvme_subsys_add_host(t->ss, h);
+			if (rc) {
+				IOP_ERR("allow_host %s: %s", h, strerror(-rc));
+			}
+		}
+		free(list);
+		if (rc) {
+			goto fail;
+		}
+	} else {
+		iop_nvme_subsys_allow_any_host(t->ss, true);
+	}
 	for (unsigned int i = 0; i < cfg->nr_backends; i++) {
 		rc = iop_nvme_subsys_add_ns(t->ss, cfg->backends[i], i + 1, NULL);
 		if (rc) {
@@ -1224,6 +1244,7 @@ tgt_destroy(struct iop_target *base)
 		iop_nvme_tgt_destroy(t->nvme);
 	}
 	nvmf_tcp_pcap_close(t->pcap);
+	iop_opts_free(g_tgt_opts, &t->o);
 	free(t);
 }
 
@@ -1231,7 +1252,7 @@ static const struct iop_target_ops nvmf_tcp_target_ops = {
 	.scheme = "nvmf-tcp",
 	.help = "NVMe/TCP target: nvmf-tcp://ADDR:PORT/SUBNQN[?k=v&k=v]; --opts in_capsule=8k,"
 		"max_h2c_data=128k,"
-		"max_io=128k,queue_depth=128,cpda=0,hdgst=1,ddgst=1,kato=0",
+		"max_io=128k,queue_depth=128,cpda=0,hdgst=1,ddgst=1,kato=0,allow_host=NQN[+NQN]",
 	.create = tgt_create,
 	.run = tgt_run,
 	.destroy = tgt_destroy,

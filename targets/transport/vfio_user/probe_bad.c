@@ -202,6 +202,47 @@ bad_nvme_dma(struct bad_ctx *b, int memfd, uint64_t iova)
 	munmap(mem, 1 << 20);
 }
 
+/* A session that offers write_multiple: REGION_WRITE_MULTI applies every write in order. */
+static void
+bad_write_multi(struct bad_ctx *b, const char *path)
+{
+	struct vfu_client cl;
+	struct vfio_user_version v = {.major = VFIO_USER_MAJOR, .minor = VFIO_USER_MINOR};
+	static const char js[] = "{\"capabilities\":{\"max_msg_fds\":8,\"write_multiple\":true}}";
+	uint8_t wm[8 + 2 * sizeof(struct vfio_user_write_multi_entry)] = {0};
+	struct vfio_user_write_multi_entry *e = (void *)(wm + 8);
+	uint64_t cnt = 2;
+	uint8_t line = 0;
+	int rc;
+
+	if (vfu_client_connect(&cl, path, NULL)) {
+		bad_expect(b, "connect for write_multiple", -ECONNREFUSED, 0);
+		return;
+	}
+	rc = vfu_client_call(&cl, VFIO_USER_VERSION, &v, sizeof(v), js, sizeof(js), NULL, 0);
+	bad_expect(b, "VERSION offering write_multiple", rc, 0);
+	if (!rc) {
+		bad_expect(b, "... server agrees to write_multiple",
+			   strstr((const char *)cl.msg.payload + 4, "\"write_multiple\":true") ? 0
+											  : -EPROTO,
+			   0);
+	}
+	memcpy(wm, &cnt, 8);
+	e[0] = (struct vfio_user_write_multi_entry){.offset = 0x3c, .region = 7, .count = 1,
+						    .data = {0x2a}};
+	e[1] = (struct vfio_user_write_multi_entry){.offset = 0x3c, .region = 7, .count = 1,
+						    .data = {0x2b}};
+	rc = vfu_client_call(&cl, VFIO_USER_REGION_WRITE_MULTI, wm, sizeof(wm), NULL, 0, NULL, 0);
+	bad_expect(b, "REGION_WRITE_MULTI of 2 writes", rc, 0);
+	rc = rc ? rc : vfu_client_region_read(&cl, 7, 0x3c, &line, 1);
+	bad_expect(b, "... applied in order (interrupt line 0x2b)", rc ? rc : line == 0x2b ? 0 : -EIO,
+		   0);
+	e[1].region = 99;
+	rc = vfu_client_call(&cl, VFIO_USER_REGION_WRITE_MULTI, wm, sizeof(wm), NULL, 0, NULL, 0);
+	bad_expect(b, "REGION_WRITE_MULTI with a bad region -> EINVAL", rc, -EINVAL);
+	vfu_client_close(&cl);
+}
+
 int
 vfu_probe_bad(const char *path)
 {
@@ -256,6 +297,14 @@ vfu_probe_bad(const char *path)
 		   vfu_client_call(&b.cl, 99, NULL, 0, NULL, 0, NULL, 0), -ENOSYS);
 	bad_expect(&b, "DMA_READ from the client -> EINVAL",
 		   vfu_client_call(&b.cl, VFIO_USER_DMA_READ, rw, 16, NULL, 0, NULL, 0), -EINVAL);
+	{
+		uint8_t wm1[8 + sizeof(struct vfio_user_write_multi_entry)] = {1};
+
+		wm1[8 + 12] = 1; /* count 1 */
+		bad_expect(&b, "REGION_WRITE_MULTI not negotiated -> ENOTSUP",
+			   vfu_client_call(&b.cl, VFIO_USER_REGION_WRITE_MULTI, wm1, sizeof(wm1),
+					   NULL, 0, NULL, 0), -ENOTSUP);
+	}
 	bad_expect(&b, "MIG_DATA_READ (no migration) -> ENOTSUP",
 		   vfu_client_call(&b.cl, VFIO_USER_MIG_DATA_READ, rw, 8, NULL, 0, NULL, 0),
 		   -ENOTSUP);
@@ -313,6 +362,7 @@ vfu_probe_bad(const char *path)
 	bad_expect(&b, "truncated header -> connection closed", rc, -ECONNRESET);
 	close(memfd);
 	vfu_client_close(&b.cl);
+	bad_write_multi(&b, path);
 	printf("%u passed, %u failed\n", b.pass, b.fail);
 	return b.fail ? 1 : 0;
 }

@@ -122,8 +122,26 @@ vfu_cmd_check(const struct vfio_user_hdr *hdr, const void *payload, uint32_t len
 	case VFIO_USER_DMA_WRITE:
 		/* Server-to-client commands: a client must not send them. */
 		return EINVAL;
+	case VFIO_USER_REGION_WRITE_MULTI: {
+		const struct vfio_user_write_multi_entry *e;
+		uint64_t cnt;
+
+		if (len < 8 || nfds) {
+			return EINVAL;
+		}
+		memcpy(&cnt, payload, 8);
+		if (!cnt || cnt > VFIO_USER_WRITE_MULTI_MAX || len != 8 + cnt * sizeof(*e)) {
+			return EINVAL;
+		}
+		e = (const void *)((const uint8_t *)payload + 8);
+		for (uint64_t i = 0; i < cnt; i++) {
+			if (!e[i].count || e[i].count > sizeof(e[i].data)) {
+				return EINVAL;
+			}
+		}
+		return 0;
+	}
 	case VFIO_USER_DIRTY_PAGES:
-	case VFIO_USER_REGION_WRITE_MULTI:
 	case VFIO_USER_DEVICE_FEATURE:
 	case VFIO_USER_MIG_DATA_READ:
 	case VFIO_USER_MIG_DATA_WRITE:
@@ -218,6 +236,12 @@ vfu_version_parse(const void *payload, uint32_t len, uint16_t *major, uint16_t *
 	caps->max_dma_maps = (uint32_t)x;
 	if (caps_uint(c, "pgsizes", UINT64_MAX >> 1, &caps->pgsizes)) {
 		goto out;
+	}
+	if (json_object_object_get_ex(c, "write_multiple", &mig)) {
+		if (!json_object_is_type(mig, json_type_boolean)) {
+			goto out;
+		}
+		caps->write_multiple = json_object_get_boolean(mig);
 	}
 	if (json_object_object_get_ex(c, "migration", &mig)) {
 		if (!json_object_is_type(mig, json_type_object)) {

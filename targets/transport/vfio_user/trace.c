@@ -76,8 +76,17 @@ trace_decode(const struct vfio_user_hdr *h, const uint8_t *p, uint32_t len, bool
 			ADD_U(d, "major", v->major);
 			ADD_U(d, "minor", v->minor);
 			if (len > 4) {
-				json_object_object_add(d, "json", json_object_new_string_len(
-					v->data, (int)strnlen(v->data, len - 4)));
+				int jl = (int)strnlen(v->data, len - 4);
+				json_object *caps;
+
+				json_object_object_add(d, "json",
+						       json_object_new_string_len(v->data, jl));
+				if (jl < (int)(len - 4)) { /* NUL-terminated: parse it */
+					caps = json_tokener_parse(v->data);
+					if (caps) {
+						json_object_object_add(d, "caps", caps);
+					}
+				}
 			}
 		}
 		break;
@@ -204,7 +213,7 @@ vfu_trace_msg(struct vfu_trace *t, bool sent, const struct vfio_user_hdr *h, con
 		json_object_object_add(o, "decoded", trace_decode(h, payload, len,
 								  type == VFIO_USER_F_TYPE_REPLY));
 	}
-	fprintf(t->f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	fprintf(t->f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(t->f);
 	pthread_mutex_unlock(&t->lock);
 	json_object_put(o);
@@ -227,7 +236,7 @@ vfu_trace_event(struct vfu_trace *t, const char *event, const char *detail)
 	if (detail) {
 		json_object_object_add(o, "detail", json_object_new_string(detail));
 	}
-	fprintf(t->f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	fprintf(t->f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(t->f);
 	pthread_mutex_unlock(&t->lock);
 	json_object_put(o);

@@ -65,6 +65,7 @@ struct vfu_caps {
 	uint32_t max_dma_maps;
 	uint64_t pgsizes;
 	uint32_t migration_pgsize; /* 0: absent */
+	bool write_multiple;       /* REGION_WRITE_MULTI offered */
 };
 /** Defaults of the spec for absent capabilities. */
 void vfu_caps_default(struct vfu_caps *c);

@@ -299,6 +299,7 @@ vhuc_queue_free(struct vhuc_queue *q)
 static void vhuc_close(struct iop_initiator *ini);
 static const struct iop_initiator_ops vhost_user_blk_initiator_ops;
 static const struct iop_initiator_ops vhost_user_scsi_initiator_ops;
+static const struct iop_initiator_ops qsd_vhost_user_blk_initiator_ops;
 static int vhuc_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
 			   struct iop_queue **out);
 static void vhuc_queue_close(struct iop_queue *qq);
@@ -395,7 +396,9 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	pthread_mutex_init(&c->lock, NULL);
 	c->memfd = -1;
 	c->scsi = !strcmp(u.scheme, "vhost-user-scsi");
-	c->base.ops = c->scsi ? &vhost_user_scsi_initiator_ops : &vhost_user_blk_initiator_ops;
+	c->base.ops = c->scsi ? &vhost_user_scsi_initiator_ops :
+		      !strcmp(u.scheme, "qsd-vhost-user-blk") ? &qsd_vhost_user_blk_initiator_ops :
+								  &vhost_user_blk_initiator_ops;
 	c->interrupt = cfg->interrupt;
 	c->queue_size = (unsigned int)o.queue_size;
 	c->lun = cfg->nsid ? cfg->nsid - 1 : (unsigned int)o.lun;
@@ -408,7 +411,15 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 			return rc;
 		}
 	}
-	c->fd = vhuc_connect(u.path);
+	/* a back end that was just started may not listen yet: retry for up to 5 s */
+	for (uint64_t t0 = iop_now_ns();;) {
+		c->fd = vhuc_connect(u.path);
+		if ((c->fd != -ENOENT && c->fd != -ECONNREFUSED) ||
+		    iop_now_ns() - t0 > 5000000000ull) {
+			break;
+		}
+		usleep(20000);
+	}
 	if (c->fd < 0) {
 		rc = c->fd;
 		IOP_ERR("%s: %s", u.path, strerror(-rc));
@@ -973,3 +984,19 @@ static const struct iop_initiator_ops vhost_user_scsi_initiator_ops = {
 	.poll = vhuc_poll,
 };
 IOP_INITIATOR_REGISTER(vhost_user_scsi_initiator_ops)
+
+/* The same front end, named for the qemu-storage-daemon reference back end (qsd.c). */
+static const struct iop_initiator_ops qsd_vhost_user_blk_initiator_ops = {
+	.scheme = "qsd-vhost-user-blk",
+	.help = "vhost-user-blk front end against qemu-storage-daemon started by "
+		"`iopath target qsd-vhost-user-blk://...`",
+	.open = vhuc_open,
+	.close = vhuc_close,
+	.queue_open = vhuc_queue_open,
+	.queue_close = vhuc_queue_close,
+	.buf_alloc = vhuc_buf_alloc,
+	.buf_free = vhuc_buf_free,
+	.submit = vhuc_submit,
+	.poll = vhuc_poll,
+};
+IOP_INITIATOR_REGISTER(qsd_vhost_user_blk_initiator_ops)

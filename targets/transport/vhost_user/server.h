@@ -125,6 +125,8 @@ struct vhu_thread {
 	pthread_mutex_t inbox_lock;
 	struct vhu_vring *inbox;  /* rings handed over, not yet active */
 	bool inbox_pending;       /* atomic */
+	bool kicks_on;            /* interrupt mode: rings ask for kicks (we are about to sleep) */
+	uint64_t last_work_ns;    /* interrupt mode: adaptive polling window */
 };
 
 struct vhu_tgt {

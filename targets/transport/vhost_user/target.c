@@ -91,7 +91,6 @@ vhu_thread_poll_backends(struct vhu_thread *th)
 static void
 vhu_thread_take_inbox(struct vhu_thread *th)
 {
-	struct vhu_tgt *t = th->tgt;
 	struct vhu_vring *list;
 
 	if (!__atomic_load_n(&th->inbox_pending, __ATOMIC_ACQUIRE)) {
@@ -108,8 +107,8 @@ vhu_thread_take_inbox(struct vhu_thread *th)
 		list = vr->next_inbox;
 		vr->next_active = th->active;
 		th->active = vr;
-		iop_vq_kick_enable(&vr->vq, t->interrupt);
-		if (t->interrupt && vr->kickfd >= 0) {
+		iop_vq_kick_enable(&vr->vq, th->kicks_on);
+		if (vr->kickfd >= 0) {
 			int rc = iop_reactor_add_fd(th->r, vr->kickfd, EPOLLIN, vhu_kick_drain, vr);
 
 			if (rc) {
@@ -135,7 +134,7 @@ vhu_thread_release(struct vhu_thread *th, struct vhu_vring *vr)
 		return false;
 	}
 	iop_vq_flush(&vr->vq);
-	if (th->tgt->interrupt && vr->kickfd >= 0) {
+	if (vr->kickfd >= 0) {
 		iop_reactor_remove_fd(th->r, vr->kickfd);
 	}
 	return true;
@@ -171,13 +170,18 @@ vhu_thread_poll_once(struct vhu_thread *th)
 }
 
 /*
- * Polling mode: spin while a front end is connected, staying inside this poller for up to
- * VHU_SPIN_NS so that the reactor's epoll_wait (control messages, hotplug calls) costs one
- * syscall per slice instead of one per pass; with no front end, report idle so that the reactor
- * (always created in interrupt mode) sleeps in epoll. Interrupt mode: one pass, then re-enable
- * kicks before the reactor sleeps.
+ * Polling mode: while rings are busy, spin inside this poller in slices of VHU_SPIN_NS (one
+ * epoll_wait per slice for control messages and hotplug calls, not one per pass); after
+ * VHU_IDLE_NS without a request, ask for kicks and let the reactor (always created in interrupt
+ * mode) sleep in epoll until a kick, a message or a call arrives: an idle device costs no CPU.
+ * Interrupt mode: the same with one pass at a time and a VHU_ADAPTIVE_NS window, as QEMU's
+ * adaptive polling does.
  */
 #define VHU_SPIN_NS 50000
+/* Interrupt mode: after the last request, keep polling this long before sleeping. */
+#define VHU_ADAPTIVE_NS 32000
+/* Polling mode: sleep (kicks on) only after this long without any request. */
+#define VHU_IDLE_NS 2000000
 
 static int
 vhu_thread_poll(void *arg)
@@ -186,29 +190,35 @@ vhu_thread_poll(void *arg)
 	struct vhu_tgt *t = th->tgt;
 	int work;
 
-	if (!t->interrupt) {
-		uint64_t t0;
-
-		if (!th->conns && !th->active &&
-		    !__atomic_load_n(&th->inbox_pending, __ATOMIC_ACQUIRE)) {
-			return vhu_thread_poll_backends(th);
+	work = vhu_thread_poll_once(th);
+	if (work && th->kicks_on) {
+		/* busy again: the driver need not kick while we poll */
+		for (struct vhu_vring *vr = th->active; vr; vr = vr->next_active) {
+			iop_vq_kick_enable(&vr->vq, false);
 		}
-		t0 = iop_now_ns();
-		work = 0;
+		th->kicks_on = false;
+	}
+	if (!t->interrupt && !th->kicks_on && th->active) {
+		uint64_t t0 = iop_now_ns();
+
 		do {
 			for (int i = 0; i < 32; i++) { /* read the clock once per 32 passes */
 				work += vhu_thread_poll_once(th);
 			}
 		} while (iop_now_ns() - t0 < VHU_SPIN_NS);
-		return work + 1;
 	}
-	work = vhu_thread_poll_once(th);
 	if (work) {
+		th->last_work_ns = iop_now_ns();
 		return work;
 	}
 	if (th->inflight) {
 		return 1; /* backend completions are polled, not signalled */
 	}
+	if (!th->kicks_on &&
+	    iop_now_ns() - th->last_work_ns < (t->interrupt ? VHU_ADAPTIVE_NS : VHU_IDLE_NS)) {
+		return 1; /* keep polling: more requests tend to follow shortly */
+	}
+	th->kicks_on = true;
 	for (struct vhu_vring *vr = th->active; vr; vr = vr->next_active) {
 		if (iop_vq_kick_enable(&vr->vq, true)) {
 			work++;

@@ -22,8 +22,16 @@ modprobe 9pnet_virtio && modprobe 9p &&
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out /out
 cd /
 echo "GUESTLAB-BOOTED $(cut -d' ' -f1 /proc/uptime)s"
+# Watchdog: shortly before the host's time limit, show where a stuck script hangs.
+wd=$(sed -n 's/.*guestlab.watchdog=\([0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$wd" ]; then
+	(sleep "$wd"; echo "GUESTLAB-WATCHDOG: /test.sh still running after ${wd}s; tasks and blocked tasks:"
+	 ps | grep -v " \\[" ; echo w >/proc/sysrq-trigger; dmesg | tail -n 80) &
+	wdpid=$!
+fi
 sh /test.sh </dev/null
 rc=$?
+[ -n "$wd" ] && kill "$wdpid" 2>/dev/null
 echo "GUESTLAB-END $(cut -d" " -f1 /proc/uptime)s"
 sync
 echo "GUESTLAB-RESULT rc=$rc"

@@ -71,6 +71,23 @@ test_sizes(void)
 	CU_ASSERT_EQUAL(check(0, 0, NULL, 0, 0), ENOSYS);
 	CU_ASSERT_EQUAL(check(VFIO_USER_DMA_READ, 0, rw, 16, 0), EINVAL);
 	CU_ASSERT_EQUAL(check(VFIO_USER_MIG_DATA_READ, 0, rw, 8, 0), ENOTSUP);
+	/* REGION_WRITE_MULTI: wr_cnt must match the entries, each 1..8 bytes. */
+	{
+		uint8_t wm[8 + 2 * 24] = {0};
+		uint64_t cnt = 2;
+		struct vfio_user_write_multi_entry *e = (void *)(wm + 8);
+
+		memcpy(wm, &cnt, 8);
+		e[0].count = 4;
+		e[1].count = 8;
+		CU_ASSERT_EQUAL(check(VFIO_USER_REGION_WRITE_MULTI, 0, wm, sizeof(wm), 0), 0);
+		CU_ASSERT_EQUAL(check(VFIO_USER_REGION_WRITE_MULTI, 0, wm, 8 + 24, 0), EINVAL);
+		e[1].count = 9;
+		CU_ASSERT_EQUAL(check(VFIO_USER_REGION_WRITE_MULTI, 0, wm, sizeof(wm), 0), EINVAL);
+		cnt = 0;
+		memcpy(wm, &cnt, 8);
+		CU_ASSERT_EQUAL(check(VFIO_USER_REGION_WRITE_MULTI, 0, wm, 8, 0), EINVAL);
+	}
 }
 
 static void
@@ -114,12 +131,18 @@ test_version(void)
 	CU_ASSERT_EQUAL(c.max_data_xfer_size, 4096);
 	CU_ASSERT_EQUAL(c.migration_pgsize, 4096);
 	CU_ASSERT_EQUAL(c.max_dma_maps, VFIO_USER_DEF_MAX_DMA_MAPS);
+	CU_ASSERT_FALSE(c.write_multiple);
 	/* No JSON at all: defaults. */
 	CU_ASSERT_EQUAL(vfu_version_parse(buf, 4, &maj, &min, &c), 0);
 	CU_ASSERT_EQUAL(c.max_msg_fds, 1);
 	/* Not NUL terminated, wrong type, not an object, short. */
 	CU_ASSERT_EQUAL(vfu_version_parse(buf, 4 + strlen(js), &maj, &min, &c), -EINVAL);
 	strcpy(v->data, "{\"capabilities\":{\"max_msg_fds\":\"8\"}}");
+	CU_ASSERT_EQUAL(vfu_version_parse(buf, 4 + strlen(v->data) + 1, &maj, &min, &c), -EINVAL);
+	strcpy(v->data, "{\"capabilities\":{\"write_multiple\":true}}");
+	CU_ASSERT_EQUAL(vfu_version_parse(buf, 4 + strlen(v->data) + 1, &maj, &min, &c), 0);
+	CU_ASSERT(c.write_multiple);
+	strcpy(v->data, "{\"capabilities\":{\"write_multiple\":1}}");
 	CU_ASSERT_EQUAL(vfu_version_parse(buf, 4 + strlen(v->data) + 1, &maj, &min, &c), -EINVAL);
 	strcpy(v->data, "[1]");
 	CU_ASSERT_EQUAL(vfu_version_parse(buf, 8, &maj, &min, &c), -EINVAL);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include "iopath/log.h"
 #include "iopath/option.h"
@@ -74,7 +76,31 @@ qsd_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 		return -EINVAL;
 	}
 	snprintf(q->path, sizeof(q->path), "%s", u.path);
-	unlink(q->path); /* qsd refuses an existing path */
+	{
+		/* qsd refuses an existing path: remove a stale socket, never a live one */
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (strlen(q->path) >= sizeof(sa.sun_path)) {
+			if (fd >= 0) {
+				close(fd);
+			}
+			free(q);
+			IOP_ERR("socket path too long: %s", u.path);
+			return -ENAMETOOLONG;
+		}
+		memcpy(sa.sun_path, q->path, strlen(q->path) + 1);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(fd);
+			free(q);
+			IOP_ERR("%s: another back end is listening there", u.path);
+			return -EADDRINUSE;
+		}
+		if (fd >= 0) {
+			close(fd);
+		}
+		unlink(q->path);
+	}
 	snprintf(q->export, sizeof(q->export),
 		 "type=vhost-user-blk,id=e0,node-name=n0,addr.type=unix,addr.path=%s,writable=%s",
 		 q->path, cfg->read_only ? "off" : "on");

@@ -3,7 +3,7 @@
 
 fail() { echo "GUEST FAIL: $*"; dmesg | tail -n 30; exit 1; }
 
-# Waits (up to $2 s, default 60) for the host to create /out/go (gl_go on the host side).
+# Waits (up to $1 s, default 60) for the host to create /out/go (gl_go on the host side).
 gl_wait_go() {
 	local i=0 n=$((${1:-60} * 5))
 	while [ ! -e /out/go ]; do
@@ -72,14 +72,15 @@ nvme_dev_for() {
 	return 1
 }
 
-# write_verify DEV BYTES: writes random data with O_DIRECT, reads it back with O_DIRECT, compares md5.
+# write_verify DEV BYTES [SEEK]: writes random data (kept in /tmp/wv.in) with O_DIRECT at 64 KiB
+# block SEEK (default 0), reads it back with O_DIRECT and compares md5.
 write_verify() {
-	local dev=$1 bytes=$2 bs=65536 a b
+	local dev=$1 bytes=$2 seek=${3:-0} bs=65536 a b
 	head -c "$bytes" /dev/urandom >/tmp/wv.in
-	dd if=/tmp/wv.in of="$dev" bs=$bs oflag=direct conv=fsync 2>/tmp/wv.err ||
+	dd if=/tmp/wv.in of="$dev" bs=$bs seek="$seek" oflag=direct conv=fsync,notrunc 2>/tmp/wv.err ||
 		{ cat /tmp/wv.err; return 1; }
 	echo 3 >/proc/sys/vm/drop_caches
-	dd if="$dev" of=/tmp/wv.out bs=$bs count=$((bytes / bs)) iflag=direct 2>/tmp/wv.err ||
+	dd if="$dev" of=/tmp/wv.out bs=$bs skip="$seek" count=$((bytes / bs)) iflag=direct 2>/tmp/wv.err ||
 		{ cat /tmp/wv.err; return 1; }
 	a=$(md5sum </tmp/wv.in | cut -d' ' -f1)
 	b=$(md5sum </tmp/wv.out | cut -d' ' -f1)

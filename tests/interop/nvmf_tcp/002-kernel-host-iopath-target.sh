@@ -42,16 +42,8 @@ for mode in plain digest; do
 	nvme connect -t tcp -a 10.0.2.100 -s 4420 -n "$NQN" $opts || fail "nvme connect ($mode)"
 	dev=$(nvme_dev_for "$NQN") || fail "no namespace block device ($mode)"
 	nvme id-ctrl "$dev" | grep -E '^(sn|mn|subnqn) ' || fail "nvme id-ctrl"
-	head -c 262144 /dev/urandom >/tmp/data.$mode
-	dd if=/tmp/data.$mode of="$dev" bs=65536 seek=$off oflag=direct conv=fsync 2>/dev/null ||
-		fail "write ($mode)"
-	echo 3 >/proc/sys/vm/drop_caches
-	dd if="$dev" of=/tmp/back.$mode bs=65536 skip=$off count=4 iflag=direct 2>/dev/null ||
-		fail "read ($mode)"
-	a=$(md5sum </tmp/data.$mode | cut -d' ' -f1); b=$(md5sum </tmp/back.$mode | cut -d' ' -f1)
-	echo "$mode: wrote $a read $b"
-	[ "$a" = "$b" ] || fail "data read back differs ($mode)"
-	cp /tmp/data.$mode /out/data.$mode
+	write_verify "$dev" 262144 $off || fail "data read back differs ($mode)"
+	cp /tmp/wv.in /out/data.$mode
 	nvme disconnect -n "$NQN" >/dev/null || fail "nvme disconnect ($mode)"
 	off=$((off + 4))
 done

@@ -1,7 +1,7 @@
 # conformance/: rule catalog, trace readers, passive checker, probes, replay, `iopath conform`.
 SRCS += conformance/cmd_conform.c conformance/cmd_check.c conformance/cmd_rules.c conformance/cmd_table.c conformance/cmd_record.c \
 	conformance/rules/rules.c conformance/rules/nvme_tcp_rules.c \
-	conformance/rules/fabrics_rules.c conformance/rules/vfio_user_rules.c \
+	conformance/rules/fabrics_rules.c conformance/rules/nvme_rdma_rules.c conformance/rules/vfio_user_rules.c \
 	conformance/rules/vhost_user_rules.c \
 	conformance/check/verdict.c conformance/check/report.c conformance/check/nvme_tcp_check.c \
 	conformance/check/vfio_user_check.c conformance/check/vhost_user_check.c \

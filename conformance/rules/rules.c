@@ -8,7 +8,7 @@
 #include "iopath/util.h"
 
 static const struct iop_rule_table *const rules_tables[] = {
-	&iop_rules_nvme_tcp, &iop_rules_fabrics, &iop_rules_vfio_user, &iop_rules_vhost_user,
+	&iop_rules_nvme_tcp, &iop_rules_fabrics, &iop_rules_nvme_rdma, &iop_rules_vfio_user, &iop_rules_vhost_user,
 };
 
 static size_t

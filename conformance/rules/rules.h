@@ -42,6 +42,7 @@ struct iop_rule_table {
 
 extern const struct iop_rule_table iop_rules_nvme_tcp;
 extern const struct iop_rule_table iop_rules_fabrics;
+extern const struct iop_rule_table iop_rules_nvme_rdma;
 extern const struct iop_rule_table iop_rules_vfio_user;
 extern const struct iop_rule_table iop_rules_vhost_user;
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "conformance/check/msg_check.h"
+#include "conformance/check/nvme_rdma_check.h"
 #include "conformance/check/nvme_tcp_check.h"
 #include "conformance/check/verdict.h"
 #include "conformance/conform_internal.h"
@@ -14,6 +15,7 @@
 #include "conformance/trace/jsonl.h"
 #include "conformance/trace/nvme_tcp_pdu.h"
 #include "conformance/trace/pcap_tcp.h"
+#include "conformance/trace/roce.h"
 
 int
 iop_trace_detect(const char *path)
@@ -43,6 +45,45 @@ iop_trace_detect(const char *path)
 	return c == '{' ? IOP_TRACE_JSONL : IOP_TRACE_UNKNOWN;
 }
 
+/*
+ * RoCEv2 capture (UDP 4791 with an InfiniBand BTH): the RDMA rules. \return 1 when the capture
+ * holds no RoCEv2 packet (the caller then reads it as NVMe/TCP), else 0 or -errno.
+ */
+static int
+check_roce(const char *path, const char *filter, bool pdus, struct iop_conf_verdicts *v)
+{
+	struct iop_roce_trace t;
+	char err[256];
+	int rc;
+
+	rc = iop_roce_load(path, &t, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "iopath conform check: %s: %s\n", path, err);
+		return rc;
+	}
+	if (!t.npkts) {
+		iop_roce_free(&t);
+		return 1;
+	}
+	rc = iop_conf_init(v, path, "nvme-rdma", filter ? filter : "RDMA");
+	if (!rc) {
+		v->unit_name = "RDMA messages decoded";
+		if (pdus) {
+			iop_roce_pkt_table(&t, stdout);
+		}
+		rc = iop_conf_check_nvme_rdma(&t, v);
+		if (t.dup_pkts || t.broken_msgs) {
+			struct iop_conf_pos pos = {.offset = -1, .conn = -1, .seq = -1};
+
+			iop_conf_event(v, &pos, "%llu retransmitted packets dropped, %llu messages "
+				       "incomplete", (unsigned long long)t.dup_pkts,
+				       (unsigned long long)t.broken_msgs);
+		}
+	}
+	iop_roce_free(&t);
+	return rc;
+}
+
 static int
 check_pcap(const char *path, const char *filter, int port, bool pdus, struct iop_conf_verdicts *v)
 {
@@ -51,6 +92,10 @@ check_pcap(const char *path, const char *filter, int port, bool pdus, struct iop
 	char err[256];
 	int rc;
 
+	rc = check_roce(path, filter, pdus, v);
+	if (rc <= 0) {
+		return rc;
+	}
 	rc = iop_pcap_tcp_load(path, &t, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "iopath conform check: %s: %s\n", path, err);

@@ -9,7 +9,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/nu
 trap cleanup EXIT
 rc=0; n=0; reports=()
 
-for t in conformance/traces/*.pcap conformance/traces/*.jsonl; do
+for t in conformance/traces/*.pcap conformance/traces/*.jsonl conformance/traces/rdma/*.pcap; do
 	[ -e "$t" ] || continue
 	n=$((n + 1)); r="$out/$n.json"
 	if [ -e "$t.expect" ]; then

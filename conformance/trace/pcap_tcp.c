@@ -456,3 +456,9 @@ iop_pcap_tcp_free(struct iop_tcp_trace *t)
 	free(t->conns);
 	memset(t, 0, sizeof(*t));
 }
+
+long
+iop_pcap_l3(int linktype, const uint8_t *p, uint32_t caplen, int *ver)
+{
+	return pt_l3(linktype, p, caplen, ver);
+}

@@ -68,6 +68,11 @@ int iop_pcap_tcp_load(const char *path, struct iop_tcp_trace *t, char *err, size
 void iop_pcap_tcp_free(struct iop_tcp_trace *t);
 /** \return the frame that delivered byte off of s (0 when off is beyond the stream). */
 uint32_t iop_tcp_stream_frame(const struct iop_tcp_stream *s, uint64_t off);
+/**
+ * Find the IP header of a frame of the given link type (shared with the RoCEv2 reader).
+ * \return its offset and the IP version in *ver, or -1.
+ */
+long iop_pcap_l3(int linktype, const uint8_t *p, uint32_t caplen, int *ver);
 /** Format the address/port of side i of c as "127.0.0.1:4420". */
 const char *iop_tcp_conn_endpoint(const struct iop_tcp_conn *c, int side, char *buf, size_t len);
 

@@ -5,7 +5,7 @@
 set -u
 cd "$IOPATH_ROOT"
 rc=0; n=0
-for t in conformance/traces/*.pcap conformance/traces/*.jsonl; do
+for t in conformance/traces/*.pcap conformance/traces/*.jsonl conformance/traces/rdma/*.pcap; do
 	[ -e "$t" ] || continue
 	n=$((n + 1))
 	if [ -e "$t.expect" ]; then

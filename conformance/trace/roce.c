@@ -21,6 +21,7 @@ struct roce_raw {
 	int64_t rel;             /* PSN relative to the group's first */
 	uint64_t va;
 	uint32_t rkey, dmalen, inv;
+	bool reth, ieth;
 	uint8_t *pay;
 	uint32_t plen;
 };
@@ -116,7 +117,10 @@ roce_add_raw(struct iop_roce_trace *t, struct roce_raw **raw, size_t *n, size_t 
 		return -ENOMEM;
 	}
 	memcpy((*raw)[*n].pay, pay, r->plen);
-	t->pkts[t->npkts++] = (struct iop_roce_pkt){r->frame, r->opcode, r->dqp, r->psn};
+	t->pkts[t->npkts++] = (struct iop_roce_pkt){.frame = r->frame, .opcode = r->opcode,
+						    .reth = r->reth, .ieth = r->ieth, .dqp = r->dqp,
+						    .psn = r->psn, .va = r->va, .rkey = r->rkey,
+						    .dmalen = r->dmalen, .inv = r->inv};
 	(*n)++;
 	return 0;
 }
@@ -183,6 +187,8 @@ roce_frame(struct iop_roce_trace *t, int lt, const uint8_t *p, uint32_t caplen, 
 	if (end < off + ext + pad + 4) {
 		return 0;
 	}
+	r.reth = reth;
+	r.ieth = ieth;
 	if (reth) {
 		r.va = (uint64_t)roce_be32(p + off) << 32 | roce_be32(p + off + 4);
 		r.rkey = roce_be32(p + off + 8);
@@ -479,6 +485,21 @@ iop_roce_load(const char *path, struct iop_roce_trace *t, char *err, size_t errl
 	if (!rc) {
 		rc = roce_assemble(t, raw, n);
 		qsort(t->pkts, t->npkts, sizeof(*t->pkts), roce_cmp_pkt);
+		for (size_t i = 0, k = 0; i < t->nmsgs; i++) {
+			const struct iop_roce_msg *m = &t->msgs[i];
+
+			if (m->kind != IOP_ROCE_CM || (m->cm_attr != IOP_CM_REQ &&
+						       m->cm_attr != IOP_CM_REP)) {
+				continue;
+			}
+			while (k < t->npkts && t->pkts[k].frame < m->frame) {
+				k++;
+			}
+			if (k < t->npkts && t->pkts[k].frame == m->frame) {
+				t->pkts[k].cm_attr = m->cm_attr;
+				t->pkts[k].cm_qpn = m->cm_qpn;
+			}
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		free(raw[i].pay);
@@ -508,6 +529,22 @@ iop_roce_pkt_table(const struct iop_roce_trace *t, FILE *f)
 	for (size_t i = 0; i < t->npkts; i++) {
 		const struct iop_roce_pkt *k = &t->pkts[i];
 
-		fprintf(f, "%u\t%u\t%u\t%u\n", k->frame, k->opcode, k->dqp, k->psn);
+		fprintf(f, "%u\t%u\t0x%06x\t%u\t", k->frame, k->opcode, k->dqp, k->psn);
+		if (k->reth) {
+			fprintf(f, "0x%016llx\t0x%08x\t%u\t", (unsigned long long)k->va, k->rkey,
+				k->dmalen);
+		} else {
+			fprintf(f, "\t\t\t");
+		}
+		if (k->ieth) {
+			fprintf(f, "%08x", k->inv);
+		}
+		if (k->cm_attr == IOP_CM_REQ) {
+			fprintf(f, "\t0x%06x\t\n", k->cm_qpn);
+		} else if (k->cm_attr == IOP_CM_REP) {
+			fprintf(f, "\t\t0x%06x\n", k->cm_qpn);
+		} else {
+			fprintf(f, "\t\t\n");
+		}
 	}
 }

@@ -62,7 +62,13 @@ struct iop_roce_msg {
 struct iop_roce_pkt {
 	uint32_t frame;
 	uint8_t opcode;
+	bool reth, ieth;
 	uint32_t dqp, psn;
+	uint64_t va;             /* RETH */
+	uint32_t rkey, dmalen;
+	uint32_t inv;            /* IETH */
+	uint16_t cm_attr;        /* CM REQ/REP: the local QPN */
+	uint32_t cm_qpn;
 };
 
 struct iop_roce_trace {
@@ -78,7 +84,12 @@ struct iop_roce_trace {
 /** Read a pcap/pcapng and decode every RoCEv2 packet. \return 0, -EINVAL (err), -ENOMEM. */
 int iop_roce_load(const char *path, struct iop_roce_trace *t, char *err, size_t errlen);
 void iop_roce_free(struct iop_roce_trace *t);
-/** Print "frame<TAB>opcode<TAB>destqp<TAB>psn" per RoCEv2 packet (tshark -T fields shape). */
+/**
+ * Print one line per RoCEv2 packet in the shape of tshark -T fields -e frame.number
+ * -e infiniband.bth.opcode -e infiniband.bth.destqp -e infiniband.bth.psn -e infiniband.reth.va
+ * -e infiniband.reth.r_key -e infiniband.reth.dmalen -e infiniband.ieth
+ * -e infiniband.cm.req.localqpn -e infiniband.cm.rep.localqpn (absent fields empty).
+ */
 void iop_roce_pkt_table(const struct iop_roce_trace *t, FILE *f);
 /** Format an address of m ("10.0.3.1"). */
 const char *iop_roce_addr(int af, const uint8_t *a, char *buf, size_t len);

@@ -83,9 +83,13 @@ frame(struct cap *c, uint32_t src, uint32_t dst, uint8_t op, uint32_t dqp, uint3
 	put_be(f + off + 5, dqp, 3);
 	put_be(f + off + 9, psn & 0xffffff, 3);
 	off += 12;
-	memcpy(f + off, ext, extlen);
+	if (extlen) {
+		memcpy(f + off, ext, extlen);
+	}
 	off += extlen;
-	memcpy(f + off, pay, len);
+	if (len) {
+		memcpy(f + off, pay, len);
+	}
 	off += len + pad + 4;
 	h.caplen = h.len = (uint32_t)off;
 	h.ts.tv_sec = 1;

@@ -400,7 +400,9 @@ roce_assemble(struct iop_roce_trace *t, struct roce_raw *r, size_t n)
 			r[i].rel = d;             /* r[j] is the group's first: rel 0 */
 		}
 	}
-	qsort(r, n, sizeof(*r), roce_cmp_group);
+	if (n) {
+		qsort(r, n, sizeof(*r), roce_cmp_group);
+	}
 	while (g < n) {
 		size_t e = g, start = SIZE_MAX;
 		int64_t prev = 0;
@@ -444,7 +446,9 @@ roce_assemble(struct iop_roce_trace *t, struct roce_raw *r, size_t n)
 		}
 		g = e;
 	}
-	qsort(t->msgs, t->nmsgs, sizeof(*t->msgs), roce_cmp_msg);
+	if (t->nmsgs) {
+		qsort(t->msgs, t->nmsgs, sizeof(*t->msgs), roce_cmp_msg);
+	}
 	return 0;
 }
 
@@ -484,7 +488,9 @@ iop_roce_load(const char *path, struct iop_roce_trace *t, char *err, size_t errl
 	pcap_close(pc);
 	if (!rc) {
 		rc = roce_assemble(t, raw, n);
-		qsort(t->pkts, t->npkts, sizeof(*t->pkts), roce_cmp_pkt);
+		if (t->npkts) {
+			qsort(t->pkts, t->npkts, sizeof(*t->pkts), roce_cmp_pkt);
+		}
 		for (size_t i = 0, k = 0; i < t->nmsgs; i++) {
 			const struct iop_roce_msg *m = &t->msgs[i];
 

@@ -386,23 +386,21 @@ roce_assemble(struct iop_roce_trace *t, struct roce_raw *r, size_t n)
 {
 	size_t cap = 0, g = 0;
 
-	/* PSNs relative to the first packet (in capture order) of each group. */
+	/* PSNs relative to the first packet (in capture order) of each group, then PSN order. */
+	if (!n) {
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
-		size_t j;
-
-		for (j = 0; j < i && !roce_same_group(&r[j], &r[i]); j++) {
-		}
-		if (j == i) {
-			r[i].rel = 0;
-		} else {
-			int32_t d = (int32_t)((r[i].psn - r[j].psn) << 8) >> 8;  /* 24-bit signed */
-
-			r[i].rel = d;             /* r[j] is the group's first: rel 0 */
-		}
+		r[i].rel = 0;
 	}
-	if (n) {
-		qsort(r, n, sizeof(*r), roce_cmp_group);
+	qsort(r, n, sizeof(*r), roce_cmp_group);          /* rel 0: group, then frame */
+	for (size_t i = 0, first = 0; i < n; i++) {
+		if (!roce_same_group(&r[first], &r[i])) {
+			first = i;
+		}
+		r[i].rel = (int32_t)((r[i].psn - r[first].psn) << 8) >> 8;   /* 24-bit signed */
 	}
+	qsort(r, n, sizeof(*r), roce_cmp_group);
 	while (g < n) {
 		size_t e = g, start = SIZE_MAX;
 		int64_t prev = 0;

@@ -221,7 +221,8 @@ write_session(const char *path, const struct knobs *k)
 	c.dead = pcap_open_dead(DLT_EN10MB, 65535);
 	c.d = pcap_dump_open(c.dead, path);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c.d);
-	/* admin queue */
+	/* admin queue; the host QP's PSNs start near the 24-bit wrap */
+	c.psn[ADM_HQP & 0xff] = 0xfffffc;
 	req(&c, 0x100, ADM_HQP, (uint16_t)k->req_recfmt, 0, 32, k->req_hsq0 ? 0 : 31);
 	rep(&c, 0x100, ADM_TQP, k->rep_crq_small ? 4 : 32);
 	capsule(&c, k, ADM_TQP, 0x7f, 1, 0x01, 0, 0, 0, 0x1000, 1024, 0xa, 0);
@@ -234,10 +235,14 @@ write_session(const char *path, const struct knobs *k)
 	put_le(data + 1792, 260, 4);
 	put_le(data + 1796, 1, 4);
 	reth(r, 0x10000, 0xb, 4096);
+	/* PSNs cross the 24-bit wrap; the second middle packet is captured before the first, and
+	 * the first is retransmitted */
+	CU_ASSERT_EQUAL(c.psn[ADM_HQP & 0xff], 0xfffffe);
 	rc(&c, T_IP, H_IP, 0x06, ADM_HQP, r, 16, data, 1024);
-	rc(&c, T_IP, H_IP, 0x07, ADM_HQP, NULL, 0, data + 1024, 1024);
-	frame(&c, T_IP, H_IP, 0x07, ADM_HQP, c.psn[ADM_HQP & 0xff] - 1, NULL, 0, data + 1024, 1024);
-	rc(&c, T_IP, H_IP, 0x07, ADM_HQP, NULL, 0, data + 2048, 1024);
+	frame(&c, T_IP, H_IP, 0x07, ADM_HQP, 0x000000, NULL, 0, data + 2048, 1024);
+	frame(&c, T_IP, H_IP, 0x07, ADM_HQP, 0xffffff, NULL, 0, data + 1024, 1024);
+	frame(&c, T_IP, H_IP, 0x07, ADM_HQP, 0xffffff, NULL, 0, data + 1024, 1024);
+	c.psn[ADM_HQP & 0xff] = 0x1000001;   /* masked to 1 */
 	rc(&c, T_IP, H_IP, 0x08, ADM_HQP, NULL, 0, data + 3072, 1024);
 	resp(&c, k, ADM_HQP, 2, 0, !k->inv_missing, 0xb);
 	/* I/O queue 1 */

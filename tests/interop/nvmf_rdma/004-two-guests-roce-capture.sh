@@ -101,6 +101,10 @@ tshark -n -r "$A_WORK/roce.pcap" -Y 'ip.addr == 10.0.3.11' -w "$A_WORK/iopath-ho
 rc=0
 gl_check_roce_pcap "$A_WORK/linux-host_iopath-target_rdma.pcap" inv || rc=1
 gl_check_roce_pcap "$A_WORK/iopath-host_linux-target_rdma.pcap" || rc=1
+# ... and with iopath's own RoCEv2 decoder and the RDMA rules (no MUST rule may fail)
+for f in linux-host_iopath-target_rdma.pcap iopath-host_linux-target_rdma.pcap; do
+	"$IOPATH" conform check "$A_WORK/$f" || { echo "FAIL: RDMA rules on $f"; rc=1; }
+done
 [ $rc -eq 0 ] || gl_die "RoCEv2 captures failed the checks"
 if [ -n "${GUESTLAB_RECORD:-}" ]; then
 	mkdir -p "$IOPATH_ROOT/conformance/traces/rdma"

@@ -13,6 +13,7 @@ for e in linux-host_iopath-target_rdma.pcap:inv iopath-host_linux-target_rdma.pc
 	f=$IOPATH_ROOT/conformance/traces/rdma/${e%%:*}
 	[ -e "$f" ] || { echo "missing $f (record it: GUESTLAB_RECORD=1 tests/interop/nvmf_rdma/004-*.sh)"; rc=1; continue; }
 	gl_check_roce_pcap "$f" ${e##*:} || { echo "FAIL: $f"; rc=1; }
+	"$IOPATH" conform check "$f" --expect "$f.expect" -q || { echo "FAIL: RDMA rules on $f"; rc=1; }
 done
 [ $rc -eq 0 ] && echo "PASS: committed RoCEv2 traces decode as NVMe/RDMA"
 exit $rc

@@ -502,6 +502,11 @@ iop_roce_load(const char *path, struct iop_roce_trace *t, char *err, size_t errl
 			if (k < t->npkts && t->pkts[k].frame == m->frame) {
 				t->pkts[k].cm_attr = m->cm_attr;
 				t->pkts[k].cm_qpn = m->cm_qpn;
+				if (m->cm_attr == IOP_CM_REQ) {
+					memcpy(t->pkts[k].cm_pd, m->cm_pd, sizeof(t->pkts[k].cm_pd));
+				} else {
+					t->pkts[k].crqsize = (uint16_t)(m->cm_pd[2] | m->cm_pd[3] << 8);
+				}
 			}
 		}
 	}
@@ -544,11 +549,15 @@ iop_roce_pkt_table(const struct iop_roce_trace *t, FILE *f)
 			fprintf(f, "%08x", k->inv);
 		}
 		if (k->cm_attr == IOP_CM_REQ) {
-			fprintf(f, "\t0x%06x\t\n", k->cm_qpn);
+			fprintf(f, "\t0x%06x\t\t", k->cm_qpn);
+			for (size_t b = 0; b < sizeof(k->cm_pd); b++) {
+				fprintf(f, "%02x", k->cm_pd[b]);
+			}
+			fprintf(f, "\t\n");
 		} else if (k->cm_attr == IOP_CM_REP) {
-			fprintf(f, "\t\t0x%06x\n", k->cm_qpn);
+			fprintf(f, "\t\t0x%06x\t\t%u\n", k->cm_qpn, k->crqsize);
 		} else {
-			fprintf(f, "\t\t\n");
+			fprintf(f, "\t\t\t\t\n");
 		}
 	}
 }

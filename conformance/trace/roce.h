@@ -69,6 +69,8 @@ struct iop_roce_pkt {
 	uint32_t inv;            /* IETH */
 	uint16_t cm_attr;        /* CM REQ/REP: the local QPN */
 	uint32_t cm_qpn;
+	uint8_t cm_pd[56];       /* REQ: private data after the RDMA CM header */
+	uint16_t crqsize;        /* REP: NVMe CRQSIZE */
 };
 
 struct iop_roce_trace {
@@ -88,7 +90,8 @@ void iop_roce_free(struct iop_roce_trace *t);
  * Print one line per RoCEv2 packet in the shape of tshark -T fields -e frame.number
  * -e infiniband.bth.opcode -e infiniband.bth.destqp -e infiniband.bth.psn -e infiniband.reth.va
  * -e infiniband.reth.r_key -e infiniband.reth.dmalen -e infiniband.ieth
- * -e infiniband.cm.req.localqpn -e infiniband.cm.rep.localqpn (absent fields empty).
+ * -e infiniband.cm.req.localqpn -e infiniband.cm.rep.localqpn -e infiniband.cm.req.ip_cm.private
+ * -e nvme-rdma.cm.rsp.crqsize (absent fields empty).
  */
 void iop_roce_pkt_table(const struct iop_roce_trace *t, FILE *f);
 /** Format an address of m ("10.0.3.1"). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Description: tshark's InfiniBand/RoCEv2 dissector and iopath's RoCEv2 decoder agree, packet by
-# packet, on BTH opcode, destination QP, PSN, RETH (VA, R_Key, DMA length), IETH and the CM
-# REQ/REP local QPNs for every capture in conformance/traces/rdma/; each capture decodes as RoCE.
+# packet, on BTH opcode, destination QP, PSN, RETH (VA, R_Key, DMA length), IETH, the CM REQ/REP
+# local QPNs, the REQ's NVMe private data and the REP's CRQSIZE (nvme-rdma dissector) for every capture in conformance/traces/rdma/; each capture decodes as RoCE.
 # TIMEOUT=60
 set -u
 cd "$IOPATH_ROOT"
@@ -17,6 +17,7 @@ for t in conformance/traces/rdma/*.pcap; do
 		-e infiniband.bth.opcode -e infiniband.bth.destqp -e infiniband.bth.psn \
 		-e infiniband.reth.va -e infiniband.reth.r_key -e infiniband.reth.dmalen \
 		-e infiniband.ieth -e infiniband.cm.req.localqpn -e infiniband.cm.rep.localqpn \
+		-e infiniband.cm.req.ip_cm.private -e nvme-rdma.cm.rsp.crqsize \
 		2>/dev/null | awk -F'\t' 'BEGIN { OFS = "\t" } { sub(/,.*/, "", $8); print }' >"$tmp/tshark.txt"
 	[ -s "$tmp/tshark.txt" ] || { echo "FAIL $t: tshark decoded no RoCEv2 packet"; rc=1; continue; }
 	if diff -u "$tmp/tshark.txt" "$tmp/iopath.txt" >"$tmp/diff"; then

@@ -150,9 +150,12 @@ bench_check_vduse(char *buf, size_t len)
 static void
 bench_rdma_addr(char *out, size_t len)
 {
-	FILE *f = popen("for d in /sys/class/infiniband/*/device/net/*; do "
-			"ip -4 -o addr show dev \"${d##*/}\" 2>/dev/null; done | "
-			"awk '{print $4}' | cut -d/ -f1 | head -n1", "r");
+	/* The netdev: device/net/ of a hardware RDMA device, or the netdev of port 1's first GID
+	 * (soft-RoCE: rxe has no device/net/). `ip addr` without -o: busybox's ip has no -o. */
+	FILE *f = popen("{ for d in /sys/class/infiniband/*/device/net/*; do echo \"${d##*/}\"; done; "
+			"cat /sys/class/infiniband/*/ports/1/gid_attrs/ndevs/0; } 2>/dev/null | "
+			"while read -r n; do ip -4 addr show dev \"$n\" 2>/dev/null; done | "
+			"awk '$1 == \"inet\" {print $2}' | cut -d/ -f1 | head -n1", "r");
 
 	out[0] = '\0';
 	if (f) {

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* `iopath result FILE.json...`: validate result files (type-checked) and print fields or CSV. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "iopath/cmd.h"
 #include "iopath/result.h"
 
@@ -73,7 +77,8 @@ result_usage(FILE *f)
 		   "  --get F   print field F of each file, one per line (repeatable)\n"
 		   "  --csv     print summary.csv (header + one row per file)\n"
 		   "  --output-format=fio-json  print all files as one fio JSON document (one\n"
-		   "            jobs[] entry per file), e.g. for a bench run: results/latest/*-j*.json\n"
+		   "            jobs[] entry per file); a directory (a bench run: results/latest)\n"
+		   "            stands for every result file in it\n"
 		   "  exit status: 0 all valid, 1 a file is missing or invalid, 2 usage\n"
 		   "fields:");
 	for (const struct result_field *r = result_fields; r->name; r++) {
@@ -82,20 +87,74 @@ result_usage(FILE *f)
 	fprintf(f, "\n");
 }
 
-/* --output-format=fio-json: every file as one jobs[] entry of one fio document on stdout. */
+/* Add one result file to *rs. quiet: a file that is not a result is skipped silently (inside
+ * a run directory). \return 0, 1 on a bad file, -1 out of memory. */
 static int
-result_fio(int argc, char **argv, unsigned int nfiles)
+result_fio_add(const char *path, bool quiet, struct iop_result ***rs, unsigned int *n)
 {
-	struct iop_result **rs = calloc(nfiles, sizeof(*rs));
+	struct iop_result **nrs = realloc(*rs, (*n + 1) * sizeof(**rs));
+	char err[256];
+
+	if (!nrs) {
+		return -1;
+	}
+	*rs = nrs;
+	nrs[*n] = malloc(sizeof(*nrs[*n]));
+	if (!nrs[*n]) {
+		return -1;
+	}
+	if (iop_result_read_json(path, nrs[*n], err, sizeof(err))) {
+		if (!quiet) {
+			fprintf(stderr, "iopath result: %s: %s\n", path, err);
+		}
+		free(nrs[*n]);
+		return quiet ? 0 : 1;
+	}
+	(*n)++;
+	return 0;
+}
+
+/* A bench run directory: every iopath.result/1 file in it (skipped.json, fio's raw *.fio.json and
+ * other JSON are left out). \return as result_fio_add. */
+static int
+result_fio_dir(const char *dir, struct iop_result ***rs, unsigned int *n)
+{
+	struct dirent **ents = NULL;
+	int nent = scandir(dir, &ents, NULL, alphasort), rc = 0;
+
+	if (nent < 0) {
+		fprintf(stderr, "iopath result: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < nent; i++) {
+		const char *name = ents[i]->d_name;
+		size_t len = strlen(name);
+		char path[4096];
+
+		if (rc >= 0 && len > 5 && !strcmp(name + len - 5, ".json") &&
+		    !(len > 9 && !strcmp(name + len - 9, ".fio.json"))) {
+			snprintf(path, sizeof(path), "%s/%s", dir, name);
+			rc = result_fio_add(path, true, rs, n);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+/* --output-format=fio-json: every file (or every result in a run directory) as one jobs[] entry
+ * of one fio document on stdout. */
+static int
+result_fio(int argc, char **argv)
+{
+	struct iop_result **rs = NULL;
 	unsigned int n = 0;
 	char *text = NULL;
 	int ret = 0;
 
-	if (!rs) {
-		return 1;
-	}
-	for (int i = 1; i < argc; i++) {
-		char err[256];
+	for (int i = 1; i < argc && ret >= 0; i++) {
+		struct stat st;
+		int rc;
 
 		if (argv[i][0] == '-') {
 			if (!strcmp(argv[i], "--get")) {
@@ -103,20 +162,24 @@ result_fio(int argc, char **argv, unsigned int nfiles)
 			}
 			continue;
 		}
-		rs[n] = malloc(sizeof(*rs[n]));
-		if (!rs[n] || iop_result_read_json(argv[i], rs[n], err, sizeof(err))) {
-			fprintf(stderr, "iopath result: %s: %s\n", argv[i],
-				rs[n] ? err : "out of memory");
-			free(rs[n]);
-			ret = 1;
-			continue;
+		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			rc = result_fio_dir(argv[i], &rs, &n);
+		} else {
+			rc = result_fio_add(argv[i], false, &rs, &n);
 		}
-		n++;
+		ret = rc < 0 ? rc : ret | rc;
 	}
-	text = n ? iop_result_to_fio_json((const struct iop_result *const *)rs, n) : NULL;
+	if (ret < 0) {
+		fprintf(stderr, "iopath result: out of memory\n");
+	}
+	text = n && ret >= 0 ? iop_result_to_fio_json((const struct iop_result *const *)rs, n)
+			     : NULL;
 	if (text) {
 		printf("%s\n", text);
 	} else {
+		if (!n && ret == 0) {
+			fprintf(stderr, "iopath result: no result file found\n");
+		}
 		ret = 1;
 	}
 	free(text);
@@ -124,7 +187,7 @@ result_fio(int argc, char **argv, unsigned int nfiles)
 		free(rs[i]);
 	}
 	free(rs);
-	return ret;
+	return ret < 0 ? 1 : ret;
 }
 
 static int
@@ -184,7 +247,7 @@ result_main(int argc, char **argv)
 		return 2;
 	}
 	if (fio) {
-		return result_fio(argc, argv, nfiles);
+		return result_fio(argc, argv);
 	}
 	r = malloc(sizeof(*r));
 	if (!r) {

@@ -255,7 +255,7 @@ plot_group_qd(struct plot_set *s, const struct plot_row *lead, const char *out,
 		fprintf(gp, "set output od.'/%s.'.ext\nunset logscale\nset yrange [0:*]\n"
 			    "set style fill solid 0.85 border -1\nset boxwidth 0.9\n"
 			    "set xlabel 'queue depth (clusters), one bar per transport'\n"
-			    "set ylabel \"%s\"\nset xtics (", stem, bars[b].ylabel);
+			    "set ylabel \"%s\"\nset key below\nset xtics (", stem, bars[b].ylabel);
 		for (unsigned int xi = 0; xi < g.nx; xi++) {
 			fprintf(gp, "%s\"QD %llu\" %.1f", xi ? ", " : "", (unsigned long long)g.xs[xi],
 				xi * (g.nser + 1) + (g.nser - 1) / 2.0);
@@ -274,7 +274,8 @@ plot_group_qd(struct plot_set *s, const struct plot_row *lead, const char *out,
 			}
 			fprintf(gp, "\n");
 		}
-		fprintf(gp, "unset multiplot\nset xrange [*:*]\nset xtics auto\n");
+		fprintf(gp, "unset multiplot\nset xrange [*:*]\nset xtics auto\n"
+			    "set key outside right top\n");
 		if ((rc = plot_add_img(s, stem, g.key, title)) < 0) {
 			return rc;
 		}

@@ -275,15 +275,17 @@ report_conform(FILE *f, const char *dir)
 		return;
 	}
 	fputs("<p>P = pass, F = fail, - = not exercised, blank = rule not checked by that report."
-	      "</p>\n<table>\n<tr><th>rule</th><th>level</th>", f);
+	      " Columns:</p>\n<ol class=\"src\">\n", f);
 	for (int c = 0; c < n; c++) {
-		const char *src = report_jstr(rep[c], "source"), *b = strrchr(src, '/');
-
+		fputs("<li><code>", f);
+		report_esc(f, report_jstr(rep[c], "source"));
+		fputs("</code></li>\n", f);
+	}
+	fputs("</ol>\n<table class=\"conf\">\n<tr><th>rule</th><th>level</th>", f);
+	for (int c = 0; c < n; c++) {
 		fprintf(f, "<th title=\"");
-		report_esc(f, src);
-		fprintf(f, "\">[%d] ", c + 1);
-		report_esc(f, b ? b + 1 : src);
-		fputs("</th>", f);
+		report_esc(f, report_jstr(rep[c], "source"));
+		fprintf(f, "\">%d</th>", c + 1);
 	}
 	fputs("<th>text</th></tr>\n", f);
 	for (int c = 0; c < n; c++) {
@@ -359,6 +361,9 @@ report_write(const struct plot_set *s, const char *out_dir, const char *conform_
 	      "th{background:#eee}td:first-child,th:first-child{text-align:left}\n"
 	      ".sw{display:inline-block;width:0.8em;height:0.8em;margin-right:4px}\n"
 	      ".vP{background:#c8f0c8}.vF{background:#f4b8b8}.vn{color:#888}\n"
+	      "table.conf td{text-align:center}table.conf td:first-child{white-space:nowrap}\n"
+	      "table.conf td:last-child,table.conf th:last-child{text-align:left}"
+	      "ol.src{font-size:85%}\n"
 	      "figure{margin:0.5em 0}img{max-width:100%;height:auto;border:1px solid #ddd}\n"
 	      "</style>\n</head>\n<body>\n<h1>iopath report</h1>\n<p>Runs: ", f);
 	for (unsigned int i = 0; i < s->nruns; i++) {

@@ -33,12 +33,14 @@ for cat in "${cats[@]}"; do
 	case $cat in
 	unit)
 		for t in $(find "$BUILD/tests/unit" -type f -name '*_ut' 2>/dev/null | sort); do
-			run_one "unit/${t#$BUILD/tests/unit/}" 120 "$t"
+			run_one "unit/${t#$BUILD/tests/unit/}" $((120 * ${TIMEOUT_SCALE:-1})) "$t"
 		done;;
 	integration|conformance|interop)
 		for t in $(find "tests/$cat" -type f \( -name '[0-9]*.sh' \) 2>/dev/null | sort); do
 			to=$(grep -m1 -o 'TIMEOUT=[0-9]*' "$t" | cut -d= -f2)
-			run_one "$cat/${t#tests/$cat/}" "${to:-300}" bash "$t"
+			# TIMEOUT_SCALE: slower builds (sanitizers) multiply every test's timeout
+			to=$(( ${to:-300} * ${TIMEOUT_SCALE:-1} ))
+			run_one "$cat/${t#tests/$cat/}" "$to" bash "$t"
 		done;;
 	*) echo "unknown test category '$cat'" >&2; exit 2;;
 	esac

@@ -20,6 +20,7 @@ enum {
 #define VH_F_REPLY 0x4u
 #define VH_F_NEED_REPLY 0x8u
 #define VH_F_PROTOCOL_FEATURES (1ull << 30)
+#define VH_F_RING_PACKED (1ull << 34)
 #define VH_PF_REPLY_ACK (1ull << 3)
 #define VH_PF_CONFIGURE_MEM_SLOTS (1ull << 15)
 #define VH_MAX_REGIONS 8u
@@ -36,7 +37,7 @@ struct vhc_pending {
 
 struct vhc {
 	struct iop_conf_verdicts *v;
-	uint64_t offered, pf_offered, pf_acked;
+	uint64_t offered, acked, pf_offered, pf_acked;
 	bool have_offered;
 	struct vhc_region regions[64];
 	unsigned int nregions;
@@ -92,6 +93,7 @@ vhc_request(struct vhc *k, const struct iop_jmsg *m, const struct iop_conf_pos *
 			}
 			iop_conf_expect(k->v, f & (1ull << 32), "VHU-017", pos, "VERSION_1 set|0x%llx",
 					(unsigned long long)f);
+			k->acked = f;
 		}
 		break;
 	case VH_GET_PROTOCOL_FEATURES:
@@ -134,8 +136,14 @@ vhc_request(struct vhc *k, const struct iop_jmsg *m, const struct iop_conf_pos *
 		if (pl >= 8) {
 			uint32_t num = cw_le32(p + 4);
 
-			iop_conf_expect(k->v, num && !(num & (num - 1)) && num <= 32768, "VHU-010", pos,
-					"power of 2 <= 32768|%u", num);
+			/* virtio 1.2: only a split ring's size must be a power of 2 */
+			if (k->acked & VH_F_RING_PACKED) {
+				iop_conf_expect(k->v, num && num <= 32768, "VHU-010", pos,
+						"packed: 1..32768|%u", num);
+			} else {
+				iop_conf_expect(k->v, num && !(num & (num - 1)) && num <= 32768,
+						"VHU-010", pos, "power of 2 <= 32768|%u", num);
+			}
 		}
 		break;
 	case VH_SET_VRING_ADDR:

@@ -29,8 +29,9 @@ static const struct iop_rule vhost_user_rules[] = {
 	 "SET_VRING_KICK/CALL/ERR carry one fd unless the invalid-FD bit (0x100) is set"},
 	{"VHU-009", S, "REPLY_ACK / NEED_REPLY", M, P,
 	 "With REPLY_ACK negotiated, a request with NEED_REPLY (0x8) gets a u64 reply"},
-	{"VHU-010", V, "2.7 Split Virtqueues", M, P,
-	 "SET_VRING_NUM queue size is a power of 2 and at most 32768"},
+	{"VHU-010", V, "2.7 Split Virtqueues / 2.8 Packed Virtqueues", M, P,
+	 "SET_VRING_NUM queue size is at most 32768, and a power of 2 unless VIRTIO_F_RING_PACKED "
+	 "was negotiated"},
 	{"VHU-011", V, "2.7 Split Virtqueues / alignment", M, P,
 	 "Split ring descriptor table is 16-byte aligned, available ring 2-byte, used ring 4-byte"},
 	{"VHU-012", S, "Front-end message types / VHOST_USER_GET_VRING_BASE", M, P,

@@ -102,6 +102,10 @@ void iop_vq_push(struct iop_vq *vq, uint16_t head, uint32_t len);
  * \return true when the driver was notified. */
 bool iop_vq_flush(struct iop_vq *vq);
 
+/** Signal callfd unconditionally (no suppression check); e.g. once on a newly set call fd, so
+ * completions signalled on the previous one are not lost. \return false when there is no callfd. */
+bool iop_vq_signal(struct iop_vq *vq);
+
 /** true when the driver has made entries available that were not popped yet. */
 bool iop_vq_has_avail(const struct iop_vq *vq);
 

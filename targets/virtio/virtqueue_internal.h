@@ -15,8 +15,6 @@ int iop_vq_bad(struct iop_vq *vq, enum iop_vq_err why);
 /** Append one descriptor's buffer (split layout) to e, enforcing the limits. \return 0 or -EINVAL. */
 int iop_vq_add_buf(struct iop_vq *vq, struct iop_vq_elem *e, const struct vring_desc *d,
 		   uint64_t *total);
-/** Write the call eventfd. \return true if there was one. */
-bool iop_vq_signal(struct iop_vq *vq);
 
 int iop_vq_packed_pop(struct iop_vq *vq, struct iop_vq_elem *e);
 void iop_vq_packed_push(struct iop_vq *vq, uint16_t id, uint32_t len);

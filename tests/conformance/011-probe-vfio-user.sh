@@ -5,7 +5,7 @@
 set -u
 cd "$IOPATH_ROOT"
 . tests/conformance/lib.sh
-ct_has_target vfio-user || { echo "skip: no vfio-user target in this build yet"; exit 77; }
+ct_need_target vfio-user
 ct_start "vfio-user://$CT_TMP/vfu.sock" || { echo "target did not start"; exit 1; }
 "$IOPATH" conform probe "vfio-user://$CT_TMP/vfu.sock" --json "$CT_TMP/p.json" >"$CT_TMP/out"
 rc=$?

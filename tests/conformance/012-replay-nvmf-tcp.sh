@@ -5,7 +5,7 @@
 set -u
 cd "$IOPATH_ROOT"
 . tests/conformance/lib.sh
-ct_has_target nvmf-tcp || { echo "skip: no nvmf-tcp target in this build yet"; exit 77; }
+ct_need_target nvmf-tcp
 ct_start_tcp nqn.2024-01.io.iopath:replay || { echo "target did not start"; exit 1; }
 "$IOPATH" conform replay conformance/traces/nvmetcp_digest.pcap "$CT_URI" --json "$CT_TMP/r.json" >"$CT_TMP/out"
 cat "$CT_TMP/out"

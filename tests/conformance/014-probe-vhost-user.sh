@@ -5,9 +5,8 @@
 set -u
 cd "$IOPATH_ROOT"
 . tests/conformance/lib.sh
-ct_has_target vhost-user-blk || { echo "skip: no vhost-user target in this build yet"; exit 77; }
 for s in vhost-user-blk vhost-user-scsi; do
-	ct_has_target $s || continue
+	ct_need_target $s
 	ct_start "$s://$CT_TMP/$s.sock" || { echo "$s target did not start"; exit 1; }
 	"$IOPATH" conform probe "$s://$CT_TMP/$s.sock" --json "$CT_TMP/$s.json" >"$CT_TMP/out"
 	rc=$?

@@ -5,7 +5,7 @@
 set -u
 cd "$IOPATH_ROOT"
 . tests/conformance/lib.sh
-ct_has_target vhost-user-blk || { echo "skip: no vhost-user target in this build yet"; exit 77; }
+ct_need_target vhost-user-blk
 ct_start "vhost-user-blk://$CT_TMP/vb.sock" || { echo "target did not start"; exit 1; }
 "$IOPATH" conform record --listen "$CT_TMP/px.sock" --upstream "$CT_TMP/vb.sock" \
 	--out "$CT_TMP/t.jsonl" --proto vhost-user >"$CT_TMP/rec.log" 2>&1 &

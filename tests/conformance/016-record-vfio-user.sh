@@ -5,7 +5,7 @@
 set -u
 cd "$IOPATH_ROOT"
 . tests/conformance/lib.sh
-ct_has_target vfio-user || { echo "skip: no vfio-user target in this build yet"; exit 77; }
+ct_need_target vfio-user
 ct_start "vfio-user://$CT_TMP/vu.sock" || { echo "target did not start"; exit 1; }
 "$IOPATH" conform record --listen "$CT_TMP/px.sock" --upstream "$CT_TMP/vu.sock" \
 	--out "$CT_TMP/t.jsonl" --proto vfio-user >"$CT_TMP/rec.log" 2>&1 &

@@ -7,7 +7,7 @@
 set -u
 cd "$IOPATH_ROOT"
 . tests/conformance/lib.sh
-ct_has_target nvmf-tcp || { echo "skip: no nvmf-tcp target in this build yet"; exit 77; }
+ct_need_target nvmf-tcp
 started=
 for try in 1 2 3 4 5; do
 	port=$(( (RANDOM % 40000) + 20000 ))

@@ -14,6 +14,12 @@ ct_has_target() {
 	"$IOPATH" --list | sed -n '/^targets/,$p' | grep -q "^  $1 "
 }
 
+# ct_need_target SCHEME: an in-tree target must be in the build; its absence fails the test
+# (a transport that vanished from the build is a failure, not a skip).
+ct_need_target() {
+	ct_has_target "$1" || { echo "FAIL: no $1 target in this build"; exit 1; }
+}
+
 # ct_start URI: run `iopath target URI` on a malloc backend, wait for its "ready" line.
 ct_start() {
 	local log="$CT_TMP/target.$RANDOM.log" i

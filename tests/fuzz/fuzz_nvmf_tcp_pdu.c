@@ -50,6 +50,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rx.end += (uint32_t)n;
 		pos += n;
 		while ((ev = nvmf_tcp_rx_step(&rx)) > 0) {
+			if (ev == NVMF_TCP_RX_HDR && rx.hdr[0] <= 1) {
+				rx.p.ic_done = true; /* ICReq/ICResp handled: as the connection does */
+			}
 			if (ev == NVMF_TCP_RX_HDR && rx.data_len) {
 				iov.iov_base = sink;
 				iov.iov_len = rx.data_len <= sizeof(sink) ? rx.data_len : sizeof(sink);

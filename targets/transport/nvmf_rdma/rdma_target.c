@@ -46,6 +46,7 @@ struct rt_opts {
 	uint64_t max_io;
 	uint64_t queue_depth;
 	uint64_t kato;
+	uint64_t srq;          /* shared receive queue entries; 0 = a receive queue per connection */
 };
 
 static const struct iop_option g_rt_opts[] = {
@@ -57,10 +58,13 @@ static const struct iop_option g_rt_opts[] = {
 	 RT_MAX_DEPTH, NULL, "entries per I/O queue"},
 	{"kato", NULL, IOP_OPT_UINT, offsetof(struct rt_opts, kato), "0", 0, 0, NULL,
 	 "default keep-alive timeout (ms) for I/O controllers"},
+	{"srq", NULL, IOP_OPT_UINT, offsetof(struct rt_opts, srq), "512", 0, 65536, NULL,
+	 "entries of the poll group's shared receive queue (0: one receive queue per connection)"},
 	{NULL},
 };
 
-enum { RT_WR_RECV = 0, RT_WR_READ = 1, RT_WR_SEND = 2 };
+/* wr_id low bits: what completed. WRITEs are unsignalled: they only show up when they fail. */
+enum { RT_WR_RECV = 0, RT_WR_READ = 1, RT_WR_SEND = 2, RT_WR_WRITE = 3 };
 enum rt_req_state { RTR_FREE, RTR_READ, RTR_EXEC, RTR_SEND };
 enum rt_conn_state { RTC_ACCEPTED, RTC_LIVE, RTC_DEAD };
 
@@ -91,9 +95,12 @@ struct rt_conn {
 	struct ibv_comp_channel *ch;
 	struct ibv_cq *cq;
 	struct ibv_pd *pd;
+	struct ibv_srq *srq;     /* the poll group's SRQ, or NULL: own receive queue */
 	struct iop_nvme_qpair *nqp;
 	uint16_t qid;
-	uint32_t depth;          /* queue entries = receive buffers = requests */
+	uint32_t depth;          /* queue entries (= receive buffers without an SRQ) */
+	uint32_t nreq;           /* requests: 2 x depth, as a response may reach the host (which
+				  * then sends the next command) before its SEND completion is reaped */
 	uint32_t rsize;          /* receive buffer bytes: 64 + in-capsule */
 	uint8_t *rbuf;
 	struct ibv_mr *rmr;
@@ -104,6 +111,7 @@ struct rt_conn {
 	struct rt_req *reqs;
 	struct rt_req *free;
 	unsigned int busy;
+	unsigned int sending;    /* requests whose response is posted, SEND not yet reaped */
 	unsigned int posted;     /* signaled work requests and receives not completed */
 	int state;
 	bool qp_stopped;
@@ -125,6 +133,13 @@ struct rt {
 	struct rdma_cm_id *lid;
 	struct rt_pd *pds;
 	struct rt_conn *conns;
+	/* shared receive queue of the poll group (created with the first connection's device) */
+	struct ibv_srq *srq;
+	struct ibv_context *srq_ctx;
+	uint8_t *srq_buf;
+	struct ibv_mr *srq_mr;
+	uint32_t srq_n;
+	uint32_t rsize;
 	char host[256];
 	int port;
 	struct {
@@ -162,8 +177,25 @@ rt_pd_get(struct rt *t, struct ibv_context *ctx)
 }
 
 static int
+rt_srq_post(struct rt *t, uint32_t i)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)(t->srq_buf + (size_t)i * t->rsize),
+		.length = t->rsize,
+		.lkey = t->srq_mr->lkey,
+	};
+	struct ibv_recv_wr wr = {.wr_id = ((uint64_t)i << 2) | RT_WR_RECV, .sg_list = &sge,
+				 .num_sge = 1}, *bad;
+
+	return ibv_post_srq_recv(t->srq, &wr, &bad);
+}
+
+static int
 rt_post_recv(struct rt_conn *c, uint32_t i)
 {
+	if (c->srq) {
+		return rt_srq_post(c->t, i);
+	}
 	struct ibv_sge sge = {
 		.addr = (uintptr_t)(c->rbuf + (size_t)i * c->rsize),
 		.length = c->rsize,
@@ -197,6 +229,9 @@ rt_req_put(struct rt_req *r)
 {
 	struct rt_conn *c = r->c;
 
+	if (r->state == RTR_SEND) {
+		c->sending--;
+	}
 	r->state = RTR_FREE;
 	r->next_free = c->free;
 	c->free = r;
@@ -247,7 +282,7 @@ rt_req_done(struct iop_nvme_req *nreq)
 		dsge.addr = (uintptr_t)r->buf;
 		dsge.length = r->n.data_len;
 		dsge.lkey = c->dmr->lkey;
-		wr[0].wr_id = (uintptr_t)r;
+		wr[0].wr_id = (uintptr_t)r | RT_WR_WRITE;
 		wr[0].opcode = IBV_WR_RDMA_WRITE;
 		wr[0].sg_list = &dsge;
 		wr[0].num_sge = 1;
@@ -258,6 +293,7 @@ rt_req_done(struct iop_nvme_req *nreq)
 		c->t->st.rdma_write++;
 	}
 	r->state = RTR_SEND;
+	c->sending++;
 	rc = ibv_post_send(c->id->qp, first, &bad);
 	if (rc) {
 		rt_req_put(r);
@@ -292,7 +328,8 @@ rt_req_exec(struct rt_req *r)
 static void
 rt_capsule(struct rt_conn *c, uint32_t i, uint32_t len)
 {
-	const uint8_t *cap = c->rbuf + (size_t)i * c->rsize;
+	const uint8_t *cap = c->srq ? c->t->srq_buf + (size_t)i * c->rsize
+				    : c->rbuf + (size_t)i * c->rsize;
 	uint32_t icd = len - IOP_NVME_CMD_SIZE;
 	struct rt_req *r;
 	uint16_t prep, st = 0;
@@ -301,7 +338,8 @@ rt_capsule(struct rt_conn *c, uint32_t i, uint32_t len)
 		rt_conn_kill(c, "capsule shorter than an SQE");
 		return;
 	}
-	r = rt_req_get(c);
+	/* Commands the host may still count as outstanding: those not answered yet. */
+	r = c->busy - c->sending < c->depth ? rt_req_get(c) : NULL;
 	if (!r) {
 		rt_conn_kill(c, "more commands outstanding than the queue holds");
 		return;
@@ -387,14 +425,21 @@ rt_conn_poll(struct rt_conn *c)
 		unsigned int kind = id & 3;
 		struct rt_req *r = (struct rt_req *)(uintptr_t)(id & ~3ull);
 
-		c->posted--;
+		/* SRQ receives belong to the group, not the connection (and are not flushed) */
+		if (kind != RT_WR_WRITE && !(kind == RT_WR_RECV && c->srq)) {
+			c->posted--;
+		}
 		if (wc[k].status != IBV_WC_SUCCESS) {
 			if (c->state == RTC_LIVE) {
 				IOP_ERR("%s: work completion %s (opcode %d)", c->peer,
 					ibv_wc_status_str(wc[k].status), wc[k].opcode);
 			}
-			if (kind != RT_WR_RECV) {
-				/* READ or SEND of a request: the request is finished here. */
+			if (kind == RT_WR_RECV && c->srq && wc[k].status != IBV_WC_WR_FLUSH_ERR) {
+				rt_srq_post(c->t, (uint32_t)(id >> 2)); /* the group's buffer */
+			}
+			if (kind == RT_WR_READ || kind == RT_WR_SEND) {
+				/* READ or SEND of a request: the request is finished here (a failed
+				 * WRITE is followed by the flushed SEND of the same request). */
 				if (r->state == RTR_READ || r->state == RTR_SEND) {
 					rt_req_put(r);
 				}
@@ -418,6 +463,8 @@ rt_conn_poll(struct rt_conn *c)
 			break;
 		case RT_WR_SEND:
 			rt_req_put(r);
+			break;
+		default:
 			break;
 		}
 	}
@@ -526,11 +573,67 @@ rt_reject(struct rt *t, struct rdma_cm_id *id, uint16_t sts, const char *why)
 	rdma_reject(id, &rej, sizeof(rej));
 }
 
+/*
+ * The poll group's shared receive queue, created on first use on the device of that connection.
+ * Connections on another device (or when the device has no SRQ) use their own receive queue.
+ * \return 0 when t->srq serves ctx.
+ */
+static int
+rt_srq_get(struct rt *t, struct ibv_context *ctx, struct ibv_pd *pd)
+{
+	struct ibv_srq_init_attr sa = {0};
+	struct ibv_device_attr da;
+	uint32_t n;
+
+	if (t->srq) {
+		return t->srq_ctx == ctx ? 0 : -EXDEV;
+	}
+	if (t->srq_ctx) {
+		return -EOPNOTSUPP; /* tried and failed before */
+	}
+	t->srq_ctx = ctx;
+	if (ibv_query_device(ctx, &da) || da.max_srq == 0) {
+		IOP_NOTICE("nvmf-rdma: device has no shared receive queues: one per connection");
+		return -EOPNOTSUPP;
+	}
+	n = (uint32_t)IOP_MIN(t->o.srq, (uint64_t)da.max_srq_wr);
+	t->rsize = IOP_NVME_CMD_SIZE + (uint32_t)t->o.in_capsule;
+	t->srq_buf = aligned_alloc(4096, IOP_ALIGN_UP((size_t)n * t->rsize, 4096));
+	if (!t->srq_buf) {
+		return -ENOMEM;
+	}
+	t->srq_mr = ibv_reg_mr(pd, t->srq_buf, (size_t)n * t->rsize, IBV_ACCESS_LOCAL_WRITE);
+	sa.attr.max_wr = n;
+	sa.attr.max_sge = 1;
+	t->srq = t->srq_mr ? ibv_create_srq(pd, &sa) : NULL;
+	if (!t->srq) {
+		IOP_WARN("nvmf-rdma: no shared receive queue (%s): one per connection",
+			 strerror(errno));
+		if (t->srq_mr) {
+			ibv_dereg_mr(t->srq_mr);
+			t->srq_mr = NULL;
+		}
+		free(t->srq_buf);
+		t->srq_buf = NULL;
+		return -EOPNOTSUPP;
+	}
+	t->srq_n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		if (rt_srq_post(t, i)) {
+			IOP_ERR("nvmf-rdma: ibv_post_srq_recv failed");
+			break;
+		}
+	}
+	IOP_NOTICE("nvmf-rdma: shared receive queue of %u capsule buffers (%u bytes each)", n,
+		   t->rsize);
+	return 0;
+}
+
 static int
 rt_conn_setup(struct rt *t, struct rt_conn *c, struct rdma_cm_id *id)
 {
 	struct ibv_qp_init_attr qa = {0};
-	size_t dsz = (size_t)c->depth * t->o.max_io;
+	size_t dsz = (size_t)c->nreq * t->o.max_io;
 	int access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE;
 
 	c->pd = rt_pd_get(t, id->verbs);
@@ -542,34 +645,47 @@ rt_conn_setup(struct rt *t, struct rt_conn *c, struct rdma_cm_id *id)
 		return -errno;
 	}
 	fcntl(c->ch->fd, F_SETFL, fcntl(c->ch->fd, F_GETFL) | O_NONBLOCK);
-	c->cq = ibv_create_cq(id->verbs, (int)(c->depth * 3 + 1), c, c->ch, 0);
+	c->cq = ibv_create_cq(id->verbs, (int)(c->nreq * 2 + c->depth + 1), c, c->ch, 0);
 	if (!c->cq) {
 		return -errno;
 	}
+	if (t->o.srq && rt_srq_get(t, id->verbs, c->pd) == 0) {
+		c->srq = t->srq;
+	}
 	qa.send_cq = c->cq;
 	qa.recv_cq = c->cq;
+	qa.srq = c->srq;
 	qa.qp_type = IBV_QPT_RC;
-	qa.cap.max_send_wr = c->depth * 2 + 1;
-	qa.cap.max_recv_wr = c->depth;
+	qa.cap.max_send_wr = c->nreq * 2 + 1;
+	qa.cap.max_recv_wr = c->srq ? 0 : c->depth;
 	qa.cap.max_send_sge = 1;
 	qa.cap.max_recv_sge = 1;
 	if (rdma_create_qp(id, c->pd, &qa)) {
 		return -errno;
 	}
-	c->rbuf = aligned_alloc(4096, IOP_ALIGN_UP((size_t)c->depth * c->rsize, 4096));
+	if (!c->srq) {
+		c->rbuf = aligned_alloc(4096, IOP_ALIGN_UP((size_t)c->depth * c->rsize, 4096));
+		if (!c->rbuf) {
+			return -ENOMEM;
+		}
+		c->rmr = ibv_reg_mr(c->pd, c->rbuf, (size_t)c->depth * c->rsize,
+				    IBV_ACCESS_LOCAL_WRITE);
+		if (!c->rmr) {
+			return -errno ? -errno : -ENOMEM;
+		}
+	}
 	c->dbuf = aligned_alloc(4096, dsz);
-	c->rsp = calloc(c->depth, sizeof(*c->rsp));
-	c->reqs = calloc(c->depth, sizeof(*c->reqs));
-	if (!c->rbuf || !c->dbuf || !c->rsp || !c->reqs) {
+	c->rsp = calloc(c->nreq, sizeof(*c->rsp));
+	c->reqs = calloc(c->nreq, sizeof(*c->reqs));
+	if (!c->dbuf || !c->rsp || !c->reqs) {
 		return -ENOMEM;
 	}
-	c->rmr = ibv_reg_mr(c->pd, c->rbuf, (size_t)c->depth * c->rsize, IBV_ACCESS_LOCAL_WRITE);
 	c->dmr = ibv_reg_mr(c->pd, c->dbuf, dsz, access);
-	c->smr = ibv_reg_mr(c->pd, c->rsp, c->depth * sizeof(*c->rsp), 0);
-	if (!c->rmr || !c->dmr || !c->smr) {
+	c->smr = ibv_reg_mr(c->pd, c->rsp, c->nreq * sizeof(*c->rsp), 0);
+	if (!c->dmr || !c->smr) {
 		return -errno ? -errno : -ENOMEM;
 	}
-	for (uint32_t i = 0; i < c->depth; i++) {
+	for (uint32_t i = 0; i < c->nreq; i++) {
 		struct rt_req *r = &c->reqs[i];
 
 		r->c = c;
@@ -581,7 +697,7 @@ rt_conn_setup(struct rt *t, struct rt_conn *c, struct rdma_cm_id *id)
 		c->free = r;
 	}
 	c->busy = 0;
-	for (uint32_t i = 0; i < c->depth; i++) {
+	for (uint32_t i = 0; !c->srq && i < c->depth; i++) {
 		if (rt_post_recv(c, i)) {
 			return -EIO;
 		}
@@ -625,6 +741,7 @@ rt_connect_request(struct rt *t, struct rdma_cm_event *ev)
 	c->id = id;
 	c->qid = req.qid;
 	c->depth = (uint32_t)req.hsqsize + 1;
+	c->nreq = c->depth * 2;
 	c->rsize = IOP_NVME_CMD_SIZE + (uint32_t)t->o.in_capsule;
 	id->context = c;
 	{
@@ -890,11 +1007,27 @@ rt_wait(struct rt *t)
 	}
 }
 
+/* Free the dead connections whose work is all reaped. */
+static void
+rt_reap_all(struct rt *t)
+{
+	struct rt_conn **pp = &t->conns, *c, *next;
+
+	while ((c = *pp)) {
+		next = c->next; /* c may be freed */
+		if (rt_conn_reap(c)) {
+			*pp = next;
+		} else {
+			pp = &c->next;
+		}
+	}
+}
+
 static int
 rt_run(struct iop_target *base, volatile sig_atomic_t *stop)
 {
 	struct rt *t = (struct rt *)base;
-	struct rt_conn **pp, *c;
+	struct rt_conn *c;
 	int rc, work;
 
 	rc = iop_nvme_pg_create(t->nvme, (unsigned int)t->o.queue_depth * 4, &t->pg);
@@ -910,14 +1043,7 @@ rt_run(struct iop_target *base, volatile sig_atomic_t *stop)
 			}
 		}
 		work += iop_nvme_pg_poll(t->pg);
-		for (pp = &t->conns; *pp;) {
-			c = *pp;
-			if (rt_conn_reap(c)) {
-				*pp = c->next;
-			} else {
-				pp = &c->next;
-			}
-		}
+		rt_reap_all(t);
 		if (!work && t->interrupt) {
 			rt_wait(t);
 		}
@@ -932,18 +1058,12 @@ rt_run(struct iop_target *base, volatile sig_atomic_t *stop)
 			rt_conn_poll(c);
 		}
 		iop_nvme_pg_poll(t->pg);
-		for (pp = &t->conns; *pp;) {
-			c = *pp;
-			if (rt_conn_reap(c)) {
-				*pp = c->next;
-			} else {
-				pp = &c->next;
-			}
-		}
+		rt_reap_all(t);
 	}
-	IOP_NOTICE("nvmf-rdma stats: capsules %llu, in-capsule writes %llu, RDMA READ %llu, "
+	IOP_NOTICE("nvmf-rdma stats: capsules %llu%s, in-capsule writes %llu, RDMA READ %llu, "
 		   "RDMA WRITE %llu, SEND WITH INVALIDATE %llu, rejected connects %llu",
-		   (unsigned long long)t->st.capsules, (unsigned long long)t->st.incapsule,
+		   (unsigned long long)t->st.capsules, t->srq ? " (through the SRQ)" : "",
+		   (unsigned long long)t->st.incapsule,
 		   (unsigned long long)t->st.rdma_read, (unsigned long long)t->st.rdma_write,
 		   (unsigned long long)t->st.send_inv, (unsigned long long)t->st.rejects);
 	if (!t->conns) {
@@ -969,6 +1089,13 @@ rt_destroy(struct iop_target *base)
 	if (t->lid) {
 		rdma_destroy_id(t->lid);
 	}
+	if (t->srq) {
+		ibv_destroy_srq(t->srq);
+	}
+	if (t->srq_mr) {
+		ibv_dereg_mr(t->srq_mr);
+	}
+	free(t->srq_buf);
 	while ((p = t->pds)) {
 		t->pds = p->next;
 		ibv_dealloc_pd(p->pd);
@@ -987,7 +1114,7 @@ static const struct iop_target_ops nvmf_rdma_target_ops = {
 	.scheme = "nvmf-rdma",
 	.help = "NVMe over RDMA target (librdmacm/libibverbs; soft-RoCE works): "
 		"nvmf-rdma://ADDR:PORT/NQN [--interrupt] "
-		"[--opts in_capsule=8k,max_io=128k,queue_depth=128,kato=0]",
+		"[--opts in_capsule=8k,max_io=128k,queue_depth=128,kato=0,srq=512]",
 	.create = rt_create,
 	.run = rt_run,
 	.destroy = rt_destroy,

@@ -41,6 +41,7 @@ struct ini_opts {
 	bool sqfc_disable;     /* ask the controller to disable SQ flow control (C2H SUCCESS) */
 	uint64_t in_capsule;   /* cap on in-capsule write data; 0 = what IOCCSZ allows */
 	uint64_t kato;
+	uint64_t reconnect_ns; /* keep reconnecting a lost I/O queue this long (0: fail it) */
 };
 
 static const struct iop_option g_ini_opts[] = {
@@ -61,6 +62,9 @@ static const struct iop_option g_ini_opts[] = {
 	{"kato", NULL, IOP_OPT_UINT, offsetof(struct ini_opts, kato), "0", 0, 0, NULL,
 	 "keep-alive timeout in ms asked at Connect (0: none; Keep Alive is sent every KATO/2 "
 	 "whenever the controller reports a non-zero KATO)"},
+	{"reconnect", NULL, IOP_OPT_TIME, offsetof(struct ini_opts, reconnect_ns), "0", 0, 0, NULL,
+	 "on a lost I/O queue connection keep reconnecting (controller too, if it is gone) for "
+	 "this long and resubmit what was in flight (0: fail the queue)"},
 	{NULL},
 };
 
@@ -112,6 +116,9 @@ struct ini_conn {
 	unsigned int ncmds, nh2c;
 	struct ini_cmd *cur;    /* command whose C2HData is being received */
 	unsigned int reaped;
+	uint64_t lost_ns;       /* reconnect: when the connection was lost */
+	uint64_t retry_ns;      /* reconnect: next attempt */
+	unsigned int depth;
 	uint8_t ctl[NVME_TCP_TERM_MAX_PLEN + 8] __attribute__((aligned(8)));
 };
 
@@ -123,6 +130,8 @@ struct ini {
 	struct nvmf_tcp_pcap_file *pcap;
 	struct ini_conn *admin;
 	struct iop_nvme_host_ctrlr ctrl;
+	struct iop_nvme_host_params hp; /* kept for a controller re-bring-up (reconnect) */
+	uint32_t max_xfer;
 	pthread_mutex_t admin_lock;  /* admin connection: keep-alive thread vs open/close */
 	pthread_t ka_thread;
 	bool ka_running;
@@ -179,6 +188,14 @@ ini_conn_fail(struct ini_conn *c, int err, const struct nvmf_tcp_pdu_err *e, con
 	}
 	if (c->fd >= 0) {
 		shutdown(c->fd, SHUT_RDWR);
+	}
+	if (c->qid && c->ini->o.reconnect_ns && c->depth) {
+		/* keep the I/Os: they are resubmitted on the new connection (ini_reconnect) */
+		c->lost_ns = iop_now_ns();
+		c->retry_ns = c->lost_ns;
+		IOP_WARN("queue %u: connection lost (%s): reconnecting for up to %llu ms", c->qid,
+			 strerror(-err), (unsigned long long)(c->ini->o.reconnect_ns / 1000000));
+		return;
 	}
 	iop_nvme_hq_drain(&c->hq, ini_fail_one, c);
 }
@@ -853,6 +870,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	hp.nr_io_queues = (uint16_t)IOP_MAX(cfg->nr_queues, 1u);
 	hp.kato_ms = (uint32_t)ini->o.kato;
 	hp.nsid = cfg->nsid;
+	ini->hp = hp;
 	rc = iop_nvme_host_bringup(&g_ini_host_ops, ini->admin, &hp, &ini->ctrl);
 	if (rc) {
 		IOP_ERR("controller bring-up over %s failed: %s", cfg->uri, strerror(-rc));
@@ -861,6 +879,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	ini->base.size = ini->ctrl.nsze << ini->ctrl.lba_shift;
 	ini->base.block_size = 1u << ini->ctrl.lba_shift;
 	ini->base.max_io = ini->ctrl.max_xfer;
+	ini->max_xfer = ini->ctrl.max_xfer ? ini->ctrl.max_xfer : (1u << 20);
 	snprintf(ini->base.desc, sizeof(ini->base.desc), "nvmf-tcp %.30s:%d %.50s ns %u%s%s",
 		 ini->u.host, ini->u.port, ini->u.path, ini->ctrl.nsid,
 		 ini->admin->hdgst ? " hdgst" : "", ini->admin->ddgst ? " ddgst" : "");
@@ -936,7 +955,148 @@ ini_queue_open(struct iop_initiator *base, unsigned int idx, unsigned int depth,
 		ini_conn_free(c);
 		return rc;
 	}
+	c->depth = qsize - 1;
 	*out = &c->q;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------ reconnect */
+
+/* Open and Connect a new connection for I/O queue qid; with redo, first bring the controller up
+ * again on a new admin connection (the old one is gone, e.g. the target restarted). Called with
+ * admin_lock held. */
+static int
+ini_reconnect_conn(struct ini *ini, uint16_t qid, unsigned int depth, bool redo,
+		   struct ini_conn **out)
+{
+	struct ini_conn *c;
+	int rc;
+
+	if (redo) {
+		struct ini_conn *a = NULL;
+		struct iop_nvme_host_ctrlr ctrl;
+
+		rc = ini_conn_open(ini, 0, 32, 8192, &a);
+		if (rc) {
+			return rc;
+		}
+		a->icd_max = 8192;
+		rc = iop_nvme_host_bringup(&g_ini_host_ops, a, &ini->hp, &ctrl);
+		if (rc) {
+			ini_conn_free(a);
+			return rc;
+		}
+		if ((ctrl.nsze << ctrl.lba_shift) != ini->base.size || ctrl.nr_io_queues < qid) {
+			IOP_ERR("reconnect: the controller came back different (size or queues)");
+			ini_conn_free(a);
+			return -ENODEV;
+		}
+		ini_conn_free(ini->admin);
+		ini->admin = a;
+		ini->ctrl = ctrl;
+		IOP_WARN("reconnect: controller %u up again", ctrl.cntlid);
+	}
+	rc = ini_conn_open(ini, qid, depth, ini->max_xfer, &c);
+	if (rc) {
+		return rc;
+	}
+	c->icd_max = ini->ctrl.ioccsz > 64 ? ini->ctrl.ioccsz - 64 : 0;
+	if (ini->o.in_capsule && ini->o.in_capsule < c->icd_max) {
+		c->icd_max = (uint32_t)ini->o.in_capsule;
+	}
+	rc = iop_nvme_host_connect_io(ini_io_send, c, &ini->ctrl, qid, (uint16_t)(depth + 1));
+	if (rc) {
+		ini_conn_free(c);
+		return rc;
+	}
+	c->depth = depth;
+	*out = c;
+	return 0;
+}
+
+struct ini_pending {
+	struct iop_io **ios;
+	unsigned int n;
+};
+
+static void
+ini_collect_one(void *ctx, bool is_io, void *arg)
+{
+	struct ini_pending *p = arg;
+
+	p->ios[p->n++] = ctx;
+}
+
+static int ini_submit(struct iop_queue *q, struct iop_io *io);
+
+/* Try once to replace the lost connection of c (the engine keeps its pointer, so the new
+ * connection's state moves into c) and resubmit what was in flight. \return 0 reconnected,
+ * -EAGAIN not yet (try again later), or the final error once the reconnect time is over. */
+static int
+ini_reconnect(struct ini_conn *c)
+{
+	struct ini *ini = c->ini;
+	struct ini_conn *nc = NULL;
+	struct iop_io *ios[4096];
+	struct ini_pending pend = {.ios = ios};
+	uint64_t now = iop_now_ns();
+	int rc;
+
+	if (now < c->retry_ns) {
+		return -EAGAIN;
+	}
+	if (now - c->lost_ns > ini->o.reconnect_ns) {
+		IOP_ERR("queue %u: could not reconnect within %llu ms", c->qid,
+			(unsigned long long)(ini->o.reconnect_ns / 1000000));
+		c->depth = 0; /* no more holding back: fail what is outstanding */
+		iop_nvme_hq_drain(&c->hq, ini_fail_one, c);
+		return c->broken;
+	}
+	c->retry_ns = now + 100000000ull; /* 100 ms between attempts */
+	pthread_mutex_lock(&ini->admin_lock);
+	rc = ini_reconnect_conn(ini, c->qid, c->depth, false, &nc);
+	if (rc) {
+		/* the controller itself is gone (target restarted): bring it up again */
+		rc = ini_reconnect_conn(ini, c->qid, c->depth, true, &nc);
+	}
+	pthread_mutex_unlock(&ini->admin_lock);
+	if (rc) {
+		return -EAGAIN;
+	}
+	if (c->hq.outstanding > IOP_ARRAY_SIZE(ios)) {
+		ini_conn_free(nc);
+		return -EOVERFLOW;
+	}
+	iop_nvme_hq_drain(&c->hq, ini_collect_one, &pend);
+	now = iop_now_ns() - c->lost_ns;
+	{
+		struct iop_queue q = c->q;
+
+		/* free what the old connection owned, take over the new one's */
+		if (c->fd >= 0) {
+			close(c->fd);
+		}
+		nvmf_tcp_pcap_conn_end(&c->rec);
+		for (unsigned int i = 0; c->cmds && i < c->ncmds; i++) {
+			free(c->cmds[i].h2c);
+			free(c->cmds[i].h2c_dgst);
+		}
+		free(c->cmds);
+		iop_nvme_hq_fini(&c->hq);
+		nvmf_tcp_rx_fini(&c->rx);
+		*c = *nc;
+		c->q = q;
+		free(nc);
+	}
+	IOP_WARN("queue %u: reconnected after %llu ms, resubmitting %u I/Os", c->qid,
+		   (unsigned long long)(now / 1000000), pend.n);
+	for (unsigned int i = 0; i < pend.n; i++) {
+		rc = ini_submit(&c->q, ios[i]);
+		if (rc) {
+			ios[i]->status = rc;
+			ios[i]->cb(ios[i]);
+		}
+	}
 	return 0;
 }
 
@@ -959,7 +1119,10 @@ ini_submit(struct iop_queue *q, struct iop_io *io)
 	int cid, rc;
 
 	if (iop_unlikely(c->broken)) {
-		return c->broken;
+		if (c->depth && ini_reconnect(c) == 0) {
+			return -EAGAIN; /* reconnected: the engine polls, then submits again */
+		}
+		return c->depth ? -EAGAIN : c->broken;
 	}
 	cmd = ini_cmd_get(c);
 	if (!cmd) {
@@ -1001,7 +1164,7 @@ ini_submit(struct iop_queue *q, struct iop_io *io)
 
 		iop_nvme_hq_complete(&c->hq, &cpl, &st);
 		ini_cmd_put(c, cmd);
-		return rc;
+		return c->broken && c->depth ? -EAGAIN : rc;
 	}
 	return 0;
 }
@@ -1013,6 +1176,20 @@ ini_poll(struct iop_queue *q, unsigned int max, unsigned int timeout_us)
 	int rc;
 
 	c->reaped = 0;
+	if (iop_unlikely(c->broken) && c->depth) {
+		rc = ini_reconnect(c);
+		if (rc == -EAGAIN) {
+			struct timespec ts = {0, timeout_us ? 1000000 : 0};
+
+			if (ts.tv_nsec) {
+				nanosleep(&ts, NULL);
+			}
+			return (int)c->reaped; /* callbacks of I/Os that failed to resubmit */
+		}
+		if (rc) {
+			return (int)c->reaped ? (int)c->reaped : rc;
+		}
+	}
 	rc = ini_flush(c);
 	if (!rc) {
 		rc = ini_rx(c);
@@ -1027,6 +1204,9 @@ ini_poll(struct iop_queue *q, unsigned int max, unsigned int timeout_us)
 	if (c->reaped) {
 		return (int)c->reaped;
 	}
+	if (rc < 0 && c->broken && c->depth) {
+		return 0; /* lost, reconnecting: the I/Os stay in flight */
+	}
 	return rc;
 }
 
@@ -1034,7 +1214,7 @@ static const struct iop_initiator_ops nvmf_tcp_initiator_ops = {
 	.scheme = "nvmf-tcp",
 	.help = "NVMe/TCP host: nvmf-tcp://HOST:PORT/SUBNQN[?k=v&k=v]; --opts hdgst=1,ddgst=1,"
 		"hostnqn=NQN,"
-		"hpda=0,maxr2t=0,sqfc_disable=1,in_capsule=0",
+		"hpda=0,maxr2t=0,sqfc_disable=1,in_capsule=0,reconnect=0",
 	.open = ini_open,
 	.close = ini_close,
 	.queue_open = ini_queue_open,

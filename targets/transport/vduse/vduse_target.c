@@ -598,8 +598,6 @@ vd_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 		   "attach it with: vdpa dev add name %s mgmtdev vduse", d->name,
 		   (unsigned long long)d->be->info.size, d->nvq,
 		   (unsigned long long)d->o.queue_size, d->name);
-	printf("ready vduse://%s /dev/vduse/%s\n", d->name, d->name);
-	fflush(stdout);
 	*out = &d->base;
 	return 0;
 fail:

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* vfio-user initiator: plays the VMM and the NVMe PCIe driver (memfd DMA, doorbells, MSI-X). */
+/* vfio-user initiator: the NVMe PCIe driver (admin/I/O queues in the arena, doorbells, completions). */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -14,73 +14,7 @@
 #include "iopath/nvme_host.h"
 #include "iopath/uri.h"
 #include "iopath/util.h"
-#include "vfu_internal.h"
-
-/*
- * Bring-up: VERSION -> DEVICE_GET_INFO -> region info (config, BAR0 with its sparse doorbell
- * area + fd, BAR4) -> DEVICE_RESET -> DMA_MAP of the whole memfd arena -> config space (memory
- * + bus master, MSI-X enable in interrupt mode) -> SET_IRQS (one eventfd per vector) ->
- * GET_REGION_IO_FDS (doorbell kick eventfd, interrupt mode) -> NVMe bring-up of the host core
- * (CC.EN=0, AQA/ASQ/ACQ, CC.EN=1, Identify, Number of Queues) over REGION_READ/WRITE.
- * I/O: SQE into the SQ in the arena, SQ tail doorbell written through the mmapped page (plus an
- * eventfd kick in interrupt mode); completions by phase-bit polling of the CQ, or after the
- * queue's MSI-X eventfd fired.
- */
-#define INI_IOVA_BASE   0x100000000ull
-#define INI_IOVA_DATA   0x200000000000ull /* dma=msg data arena */
-#define INI_MEM_DEFAULT (256ull << 20)
-#define INI_ADMIN_QSIZE 32u
-#define INI_ADMIN_BUF   (64u * 1024u)
-#define INI_MAX_IO      (1u << 20)    /* one PRP list page covers 2 MiB; keep 1 MiB */
-#define INI_TIMEOUT_NS  10000000000ull
-#define PG              4096ull
-
-struct vfu_ini;
-
-struct vfu_iq {
-	struct iop_queue base;
-	struct vfu_ini *ini;
-	uint16_t qid;
-	uint32_t qsize;
-	struct iop_nvme_cmd *sq;
-	struct iop_nvme_cpl *cq;
-	uint32_t sq_tail;
-	uint32_t cq_head;
-	uint8_t phase;
-	volatile uint32_t *sq_db;
-	volatile uint32_t *cq_db;
-	struct iop_nvme_hq hq;
-	uint8_t *prp;              /* one PRP list page per slot */
-	uint16_t *prp_free;        /* stack of free PRP page indexes */
-	uint32_t prp_nfree;
-	int efd;                   /* MSI-X vector eventfd (interrupt mode) */
-	bool db_pending;           /* SQEs written, tail doorbell not yet rung */
-	bool broken;
-};
-
-struct vfu_ini {
-	struct iop_initiator base;
-	struct vfu_client cl;
-	struct vfu_trace trace;
-	bool tracing;
-	bool interrupt;
-	struct vfu_hostmem mem;        /* queues, PRP lists, admin data; I/O buffers by default */
-	struct vfu_hostmem dmem;       /* dma=msg: I/O buffers mapped WITHOUT an fd */
-	bool msg_dma;
-	bool intx;                     /* irq=intx: one shared INTx eventfd, UNMASK after each */
-	uint8_t *bar0_map;         /* mmap of the BAR0 fd (sparse doorbell area usable) */
-	size_t bar0_map_len;
-	volatile uint32_t *db;     /* doorbell base (BAR0 + 0x1000) */
-	uint32_t dstrd;
-	int kick_fd;               /* ioeventfd of the doorbells, -1 when none */
-	uint32_t nvec;
-	int vec_fd[VFU_MAX_VECTORS];
-	struct vfu_iq admin;
-	void *admin_buf;
-	pthread_mutex_t admin_lock;
-	struct iop_nvme_host_ctrlr nc;
-	struct vfu_iq *queues[VFU_MAX_VECTORS];
-};
+#include "initiator_internal.h"
 
 /* ---- registers ---- */
 
@@ -245,6 +179,16 @@ ini_cq_pop(struct vfu_iq *q, struct iop_nvme_cpl *out)
 
 /* ---- admin ---- */
 
+/* Completions come through shared memory, so a server that died is only seen on the socket:
+ * \return true when it hung up (checked without reading, other queues share the socket). */
+static bool
+ini_server_gone(struct vfu_ini *v)
+{
+	struct pollfd pf = {.fd = v->cl.sock, .events = POLLRDHUP};
+
+	return poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL));
+}
+
 static int
 ini_admin(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len, struct iop_nvme_cpl *cpl)
 {
@@ -254,6 +198,7 @@ ini_admin(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len, struct 
 	uint64_t *list = (uint64_t *)((uint8_t *)v->admin_buf + INI_ADMIN_BUF - PG);
 	bool used;
 	int rc = 0;
+	unsigned int spins = 0;
 
 	if (len > INI_ADMIN_BUF - PG) {
 		return -EINVAL;
@@ -283,6 +228,11 @@ ini_admin(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len, struct 
 		}
 		if (v->msg_dma && vfu_client_service(&v->cl) < 0) {
 			rc = -EPROTO;
+			break;
+		}
+		if (!(++spins & 1023) && ini_server_gone(v)) {
+			IOP_ERR("vfio-user: admin command 0x%02x: the server is gone", cmd->opc);
+			rc = -ECONNRESET;
 			break;
 		}
 		if (iop_now_ns() - t0 > INI_TIMEOUT_NS) {
@@ -348,293 +298,6 @@ static const struct iop_nvme_host_ops ini_host_ops = {
 	.setup_admin_queue = ini_setup_admin,
 };
 
-/* ---- device setup (the VMM part) ---- */
-
-static int
-ini_region_info(struct vfu_ini *v, uint32_t index, uint8_t *buf, uint32_t buflen, int *fd)
-{
-	struct vfio_user_region_info req = {.argsz = sizeof(req), .index = index};
-	int rc;
-
-	*fd = -1;
-	for (int pass = 0; pass < 2; pass++) {
-		const struct vfio_user_region_info *r;
-
-		rc = vfu_client_call(&v->cl, VFIO_USER_DEVICE_GET_REGION_INFO, &req, sizeof(req),
-				     NULL, 0, NULL, 0);
-		if (rc) {
-			return rc;
-		}
-		r = (const void *)v->cl.msg.payload;
-		if (v->cl.msg.len < sizeof(*r) || r->index != index) {
-			return -EPROTO;
-		}
-		if (r->argsz > req.argsz && pass == 0) {
-			if (r->argsz > buflen) {
-				return -EPROTO;
-			}
-			req.argsz = r->argsz; /* ask again with room for the capabilities */
-			continue;
-		}
-		if (v->cl.msg.len > buflen) {
-			return -EPROTO;
-		}
-		memcpy(buf, v->cl.msg.payload, v->cl.msg.len);
-		if (v->cl.msg.nfds) {
-			*fd = v->cl.msg.fds[0];
-			v->cl.msg.fds[0] = -1;
-		}
-		return 0;
-	}
-	return -EPROTO;
-}
-
-/* Map the sparse doorbell area of BAR0. */
-static int
-ini_map_bar0(struct vfu_ini *v)
-{
-	uint8_t buf[256];
-	const struct vfio_user_region_info *r = (const void *)buf;
-	const struct vfio_info_cap_header *cap;
-	const struct vfio_region_info_cap_sparse_mmap *sp;
-	uint64_t area_off = 0, area_size = 0;
-	int fd, rc;
-
-	rc = ini_region_info(v, VFIO_PCI_BAR0_REGION_INDEX, buf, sizeof(buf), &fd);
-	if (rc) {
-		return rc;
-	}
-	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP) || fd < 0 ||
-	    !(r->flags & VFIO_REGION_INFO_FLAG_CAPS) || r->cap_offset < sizeof(*r) ||
-	    r->cap_offset + sizeof(*cap) + 8 > r->argsz || r->argsz > sizeof(buf)) {
-		IOP_ERR("vfio-user: BAR0 offers no mappable doorbell area");
-		rc = -EPROTO;
-		goto out;
-	}
-	cap = (const void *)(buf + r->cap_offset);
-	if (cap->id != VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
-		rc = -EPROTO;
-		goto out;
-	}
-	sp = (const void *)cap;
-	for (uint32_t i = 0; i < sp->nr_areas; i++) {
-		if (r->cap_offset + sizeof(*sp) + (i + 1) * sizeof(sp->areas[0]) > r->argsz) {
-			rc = -EPROTO;
-			goto out;
-		}
-		if (sp->areas[i].offset <= 0x1000 &&
-		    sp->areas[i].offset + sp->areas[i].size >= 0x1000 + 8u * VFU_MAX_VECTORS) {
-			area_off = sp->areas[i].offset;
-			area_size = sp->areas[i].size;
-		}
-	}
-	if (!area_size) {
-		IOP_ERR("vfio-user: no sparse mmap area covers the doorbells");
-		rc = -EPROTO;
-		goto out;
-	}
-	v->bar0_map = mmap(NULL, area_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			   (off_t)(r->offset + area_off));
-	if (v->bar0_map == MAP_FAILED) {
-		v->bar0_map = NULL;
-		rc = -errno;
-		goto out;
-	}
-	v->bar0_map_len = area_size;
-	v->db = (volatile uint32_t *)(v->bar0_map + (0x1000 - area_off));
-	rc = 0;
-out:
-	if (fd >= 0) {
-		close(fd);
-	}
-	return rc;
-}
-
-static int
-ini_cfg16(struct vfu_ini *v, uint32_t off, uint16_t *val, bool write)
-{
-	return write ? vfu_client_region_write(&v->cl, VFIO_PCI_CONFIG_REGION_INDEX, off, val, 2)
-		     : vfu_client_region_read(&v->cl, VFIO_PCI_CONFIG_REGION_INDEX, off, val, 2);
-}
-
-static int
-ini_pci_setup(struct vfu_ini *v)
-{
-	uint32_t id = 0, class = 0;
-	uint16_t cmd = 0, ctl = 0;
-	uint8_t ptr = 0, capid[2];
-	int rc;
-
-	rc = vfu_client_region_read(&v->cl, VFIO_PCI_CONFIG_REGION_INDEX, 0, &id, 4);
-	rc = rc ? rc : vfu_client_region_read(&v->cl, VFIO_PCI_CONFIG_REGION_INDEX, 8, &class, 4);
-	if (rc) {
-		return rc;
-	}
-	if ((class >> 8) != 0x010802) {
-		IOP_ERR("vfio-user: device %04x:%04x class %06x is not an NVMe controller",
-			id & 0xffff, id >> 16, class >> 8);
-		return -ENODEV;
-	}
-	rc = ini_cfg16(v, 4, &cmd, false);
-	cmd |= 0x6; /* memory space + bus master */
-	rc = rc ? rc : ini_cfg16(v, 4, &cmd, true);
-	if (rc) {
-		return rc;
-	}
-	/* Walk the capability list to MSI-X; enable it in interrupt mode. */
-	rc = vfu_client_region_read(&v->cl, VFIO_PCI_CONFIG_REGION_INDEX, 0x34, &ptr, 1);
-	for (int guard = 0; !rc && ptr && guard < 48; guard++) {
-		rc = vfu_client_region_read(&v->cl, VFIO_PCI_CONFIG_REGION_INDEX, ptr, capid, 2);
-		if (rc) {
-			break;
-		}
-		if (capid[0] == 0x11) {
-			rc = ini_cfg16(v, ptr + 2u, &ctl, false);
-			if (rc) {
-				break;
-			}
-			v->nvec = IOP_MIN((ctl & 0x7ffu) + 1u, VFU_MAX_VECTORS);
-			if (v->interrupt && !v->intx) {
-				ctl = (uint16_t)((ctl | 0x8000u) & ~0x4000u);
-				rc = ini_cfg16(v, ptr + 2u, &ctl, true);
-			}
-			break;
-		}
-		ptr = capid[1];
-	}
-	if (!rc && v->interrupt && !v->intx && !v->nvec) {
-		IOP_ERR("vfio-user: interrupt mode needs MSI-X and the device has none");
-		return -ENOTSUP;
-	}
-	return rc;
-}
-
-static int
-ini_irqs(struct vfu_ini *v)
-{
-	struct vfio_user_irq_info ii = {.argsz = sizeof(ii), .index = VFIO_PCI_MSIX_IRQ_INDEX};
-	struct vfio_user_irq_set set = {.argsz = sizeof(set),
-					.flags = VFIO_IRQ_SET_DATA_EVENTFD |
-						 VFIO_IRQ_SET_ACTION_TRIGGER,
-					.index = VFIO_PCI_MSIX_IRQ_INDEX};
-	uint32_t n;
-	int rc;
-
-	if (v->intx) {
-		/* One INTx line for every CQ: all queues wait on the same eventfd. */
-		v->vec_fd[0] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (v->vec_fd[0] < 0) {
-			return -errno;
-		}
-		set.index = VFIO_PCI_INTX_IRQ_INDEX;
-		set.count = 1;
-		return vfu_client_call(&v->cl, VFIO_USER_DEVICE_SET_IRQS, &set, sizeof(set), NULL,
-				       0, v->vec_fd, 1);
-	}
-	rc = vfu_client_call(&v->cl, VFIO_USER_DEVICE_GET_IRQ_INFO, &ii, sizeof(ii), NULL, 0,
-			     NULL, 0);
-	if (rc) {
-		return rc;
-	}
-	memcpy(&ii, v->cl.msg.payload, IOP_MIN(v->cl.msg.len, sizeof(ii)));
-	n = IOP_MIN(IOP_MIN(ii.count, v->nvec), IOP_MIN(VFU_MAX_VECTORS, v->cl.peer.max_msg_fds));
-	if (!(ii.flags & VFIO_IRQ_INFO_EVENTFD) || n == 0) {
-		return -ENOTSUP;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		v->vec_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (v->vec_fd[i] < 0) {
-			return -errno;
-		}
-	}
-	v->nvec = n;
-	set.count = n;
-	return vfu_client_call(&v->cl, VFIO_USER_DEVICE_SET_IRQS, &set, sizeof(set), NULL, 0,
-			       v->vec_fd, n);
-}
-
-/* Ask for the doorbell ioeventfd; absent support just leaves the server to poll. */
-static void
-ini_io_fds(struct vfu_ini *v)
-{
-	struct vfio_user_region_io_fds_req req = {.argsz = 16 + 40 * 2 * VFU_MAX_VECTORS,
-						  .index = VFIO_PCI_BAR0_REGION_INDEX};
-	int rc = vfu_client_call(&v->cl, VFIO_USER_DEVICE_GET_REGION_IO_FDS, &req, sizeof(req),
-				 NULL, 0, NULL, 0);
-
-	if (rc || !v->cl.msg.nfds) {
-		IOP_INFO(vfio_user, "no doorbell ioeventfd (%s): server polls doorbells",
-			 rc ? strerror(-rc) : "none offered");
-		return;
-	}
-	v->kick_fd = v->cl.msg.fds[0];
-	v->cl.msg.fds[0] = -1;
-}
-
-static void *
-ini_dma_ptr(void *arg, uint64_t addr, uint64_t len, bool write)
-{
-	struct vfu_ini *v = arg;
-	void *p = vfu_hostmem_ptr(&v->mem, addr, len);
-
-	return p || !v->msg_dma ? p : vfu_hostmem_ptr(&v->dmem, addr, len);
-}
-
-static int
-ini_dma_map(struct vfu_ini *v)
-{
-	struct vfio_user_dma_map m = {
-		.argsz = sizeof(m),
-		.flags = VFIO_USER_F_DMA_REGION_READ | VFIO_USER_F_DMA_REGION_WRITE,
-		.offset = 0,
-		.addr = v->mem.iova,
-		.size = v->mem.size,
-	};
-	int rc;
-
-	rc = vfu_client_call(&v->cl, VFIO_USER_DMA_MAP, &m, sizeof(m), NULL, 0, &v->mem.fd, 1);
-	if (rc || !v->msg_dma) {
-		return rc;
-	}
-	/* The data arena goes without an fd: the server must use DMA_READ/DMA_WRITE. */
-	m.addr = v->dmem.iova;
-	m.size = v->dmem.size;
-	return vfu_client_call(&v->cl, VFIO_USER_DMA_MAP, &m, sizeof(m), NULL, 0, NULL, 0);
-}
-
-/* "mem=SIZE,dma=fd|msg" */
-static int
-ini_parse_opts(const char *opts, uint64_t *memsz, bool *msg_dma, bool *intx)
-{
-	char buf[256], *save = NULL, *kv;
-
-	if (!opts || !opts[0]) {
-		return 0;
-	}
-	if (strlen(opts) >= sizeof(buf)) {
-		return -EINVAL;
-	}
-	strcpy(buf, opts);
-	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		if (!strncmp(kv, "mem=", 4)) {
-			if (iop_parse_size(kv + 4, memsz) || (*memsz & (PG - 1)) ||
-			    *memsz < (4u << 20)) {
-				return -EINVAL;
-			}
-		} else if (!strcmp(kv, "dma=msg")) {
-			*msg_dma = true;
-		} else if (!strcmp(kv, "dma=fd")) {
-			*msg_dma = false;
-		} else if (!strcmp(kv, "irq=intx")) {
-			*intx = true;
-		} else if (!strcmp(kv, "irq=msix")) {
-			*intx = false;
-		} else {
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
 
 static void ini_close(struct iop_initiator *ini);
 static const struct iop_initiator_ops vfio_user_initiator_ops;
@@ -656,7 +319,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		IOP_ERR("vfio-user: bad URI '%s' (expected vfio-user:///path/to/socket)", cfg->uri);
 		return -EINVAL;
 	}
-	if (ini_parse_opts(cfg->opts, &memsz, &msg_dma, &intx)) {
+	if (vfu_ini_parse_opts(cfg->opts, &memsz, &msg_dma, &intx)) {
 		IOP_ERR("vfio-user: bad options '%s' (supported: mem=SIZE (>= 4M, 4K multiple), "
 			"dma=fd|msg, irq=msix|intx)", cfg->opts);
 		return -EINVAL;
@@ -697,7 +360,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		IOP_ERR("vfio-user: cannot connect to %s: %s", u.path, strerror(-rc));
 		goto fail;
 	}
-	v->cl.dma_ptr = ini_dma_ptr;
+	v->cl.dma_ptr = vfu_ini_dma_ptr;
 	v->cl.dma_arg = v;
 	rc = vfu_client_version(&v->cl);
 	if (rc) {
@@ -714,7 +377,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		rc = -EPROTO;
 		goto fail;
 	}
-	rc = ini_map_bar0(v);
+	rc = vfu_ini_map_bar0(v);
 	if (rc) {
 		goto fail_proto;
 	}
@@ -724,20 +387,20 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 			goto fail_proto;
 		}
 	}
-	rc = ini_dma_map(v);
+	rc = vfu_ini_dma_map(v);
 	if (rc) {
 		goto fail_proto;
 	}
-	rc = ini_pci_setup(v);
+	rc = vfu_ini_pci_setup(v);
 	if (rc) {
 		goto fail_proto;
 	}
 	if (v->interrupt) {
-		rc = ini_irqs(v);
+		rc = vfu_ini_irqs(v);
 		if (rc) {
 			goto fail_proto;
 		}
-		ini_io_fds(v);
+		vfu_ini_io_fds(v);
 	}
 	v->admin_buf = vfu_hostmem_alloc(&v->mem, INI_ADMIN_BUF);
 	if (!v->admin_buf) {
@@ -1069,6 +732,14 @@ ini_poll(struct iop_queue *iq, unsigned int max, unsigned int timeout_us)
 		}
 	}
 	n = ini_reap(q, max);
+	if (n) {
+		q->idle_polls = 0;
+	} else if (q->hq.outstanding && !(++q->idle_polls & 1023) && ini_server_gone(q->ini)) {
+		IOP_ERR("vfio-user: queue %u: server closed the connection with %u commands "
+			"outstanding", q->qid, q->hq.outstanding);
+		q->broken = true;
+		return -ECONNRESET;
+	}
 	if (n || !timeout_us || !q->ini->interrupt || q->efd < 0) {
 		return n;
 	}

@@ -711,6 +711,20 @@ vfu_nvme_dma_changed(struct vfu_nvme *n)
 }
 
 bool
+vfu_nvme_busy(struct vfu_nvme *n)
+{
+	if (n->nr_del) {
+		return true;
+	}
+	for (unsigned int i = 0; i < n->nr_live; i++) {
+		if (n->sq[n->live_sq[i]].pend_head) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
 vfu_nvme_irq_pending(struct vfu_nvme *n)
 {
 	for (uint16_t q = 0; q < VDEV_NQ; q++) {

@@ -172,7 +172,6 @@ static int
 srv_run(struct iop_target *t, volatile sig_atomic_t *stop)
 {
 	struct vfu_srv *s = (struct vfu_srv *)t;
-	uint64_t idle_since = 0;
 	unsigned int iter = 0;
 
 	srv_pin(s);
@@ -197,25 +196,19 @@ srv_run(struct iop_target *t, volatile sig_atomic_t *stop)
 			continue;
 		}
 		if (work) {
-			idle_since = 0;
 			if (++iter % SRV_SOCK_EVERY) {
 				continue;
 			}
 		} else if (s->interrupt) {
-			uint64_t now = iop_now_ns();
+			/* Nothing to do: sleep until a doorbell kick, a message or a backend
+			 * completion. A client without the kick eventfd, or work that waits on
+			 * CQ room, gets a 1 ms doorbell scan instead. */
+			int to = s->peer_has_ioeventfd && !vfu_nvme_busy(s->nvme) ? 100 : 1;
 
-			if (!idle_since) {
-				idle_since = now;
+			if (srv_sock_readable(s, to)) {
+				srv_handle_one(s);
 			}
-			if (now - idle_since >= SRV_IDLE_NS) {
-				int to = s->peer_has_ioeventfd ? 100 : 1;
-
-				if (srv_sock_readable(s, to)) {
-					srv_handle_one(s);
-				}
-				idle_since = 0;
-				continue;
-			}
+			continue;
 		} else if (++iter % SRV_SOCK_EVERY) {
 			iop_cpu_relax();
 			continue;

@@ -14,11 +14,11 @@
  * client is connected further connections wait in the listen backlog. One thread runs the
  * session: it polls the doorbell page and the backend, and checks the socket every
  * SRV_SOCK_EVERY loops. In interrupt mode it sleeps in poll() on the socket, the doorbell
- * ioeventfd (handed out by GET_REGION_IO_FDS) and the backend fd once idle for SRV_IDLE_NS;
- * a client that never took the ioeventfd is still served by a 1 ms doorbell scan.
+ * ioeventfd (handed out by GET_REGION_IO_FDS) and the backend fd as soon as a pass finds
+ * nothing to do (no timing-dependent spinning); a client that never took the ioeventfd is
+ * still served by a 1 ms doorbell scan.
  */
 #define SRV_SOCK_EVERY   128
-#define SRV_IDLE_NS      20000ull
 #define SRV_NR_IRQ_IDX   (VFIO_PCI_REQ_IRQ_INDEX + 1)
 #define SRV_MAX_DMA_MAPS 1024u
 #define SRV_MAX_DEFERRED 8u

@@ -212,6 +212,9 @@ void vfu_nvme_reset(struct vfu_nvme *n);
 void vfu_nvme_quiesce(struct vfu_nvme *n);
 /** After a DMA unmap: queues whose memory vanished stop the controller (CSTS.CFS). */
 void vfu_nvme_dma_changed(struct vfu_nvme *n);
+/** \return true when work waits on something other than a doorbell kick or a backend fd
+ * (completions held back by a full CQ, a Delete I/O SQ draining): poll again soon. */
+bool vfu_nvme_busy(struct vfu_nvme *n);
 /** \return true when a CQ with interrupts enabled holds entries the host has not consumed
  * (level-triggered INTx re-asserts on unmask). */
 bool vfu_nvme_irq_pending(struct vfu_nvme *n);

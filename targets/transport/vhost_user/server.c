@@ -674,6 +674,12 @@ vhu_handle(struct vhu_conn *c, struct vhu_msg *m)
 			}
 			vhu_close_fd(&vr->vq.callfd);
 			vr->vq.callfd = fd;
+			/* Completions published before this message (QEMU sends SET_VRING_CALL only
+			 * after SET_VRING_ENABLE, and the driver may already have kicked) were
+			 * signalled on the old call fd, or on none after a reset: the front end no
+			 * longer listens there. Signal the new one once; a spurious interrupt only
+			 * makes the driver look at the used ring. */
+			iop_vq_signal(&vr->vq);
 			vhu_vring_handover(vr);
 			return 0;
 		}

@@ -15,8 +15,8 @@ churn() { # transport: runs for CHURN_S seconds
 		case $tr in
 		vfio-user)
 			# connect and close without a word, then connect, send garbage, close
-			timeout 2 socat -u /dev/null "UNIX-CONNECT:$R_ADDR" 2>/dev/null
-			head -c 64 /dev/urandom | timeout 2 socat -u - "UNIX-CONNECT:$R_ADDR" 2>/dev/null ;;
+			timeout 0.5 socat -u /dev/null "UNIX-CONNECT:$R_ADDR" 2>/dev/null
+			head -c 64 /dev/urandom | timeout 0.5 socat -u - "UNIX-CONNECT:$R_ADDR" 2>/dev/null ;;
 		nvmf-tcp)
 			timeout 2 socat -u /dev/null "TCP:127.0.0.1:$R_ADDR" 2>/dev/null ;&
 		*)

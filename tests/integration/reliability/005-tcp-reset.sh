@@ -3,7 +3,8 @@
 # Description: an abrupt TCP reset of one NVMe/TCP I/O queue connection (tests/tools/tcp_proxy
 # closes it with SO_LINGER 0 both ways) in the middle of a verified run: the initiator must
 # report the error on that queue (no hang, no crash, nothing wrong read back on the other queue),
-# and the target must keep serving: a new run afterwards writes and verifies cleanly.
+# and the target must keep serving: a new run afterwards writes and verifies cleanly. With
+# --opts reconnect=5s the initiator reconnects that queue and the run ends with no error.
 # TIMEOUT=90
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -42,5 +43,24 @@ R_URI=nvmf-tcp://127.0.0.1:$pport/$NQN
 r_run after2 --rw randrw --bs 4k --iodepth 8 --numjobs 2 --verify 1 --runtime 1 ||
 	fail "target does not serve through the proxy after the reset"
 echo "ok: target serves after the reset ($(r_counts "$RTMP/after.out"))"
+
+# with reconnect=5s the initiator reconnects the reset queue, resubmits what was in flight and
+# the run ends clean (every write read back by the end-of-run verify pass)
+kill "$ppid"; wait "$ppid" 2>/dev/null
+"$PROXY" 0 127.0.0.1 "$R_ADDR" 1 $((2 * 1024 * 1024)) >"$RTMP/proxy2.out" 2>"$RTMP/proxy2.log" &
+ppid=$!
+RPIDS+=("$ppid")
+for _ in $(seq 50); do
+	grep -q '^ready' "$RTMP/proxy2.out" && break
+	sleep 0.05
+done
+pport=$(awk '/^ready/ { print $2 }' "$RTMP/proxy2.out")
+R_URI=nvmf-tcp://127.0.0.1:$pport/$NQN
+r_run recon --rw randrw --bs 4k --iodepth 16 --numjobs 2 --verify 1 --runtime 4 \
+	--opts reconnect=5s || fail "reconnect run failed: $(r_counts "$RTMP/recon.out")"
+grep -q '^reset 1 after' "$RTMP/proxy2.out" || fail "the proxy did not reset the queue"
+grep -q 'queue 1: reconnected' "$RTMP/recon.log" || fail "queue 1 did not reconnect"
+grep -q 'errors=0 verify_errors=0' "$RTMP/recon.out" || fail "reconnect: $(r_counts "$RTMP/recon.out")"
+echo "ok: reconnect=5s: $(grep -o 'queue 1: reconnected.*' "$RTMP/recon.log"), errors=0 verify_errors=0"
 r_stop_target
 echo PASS

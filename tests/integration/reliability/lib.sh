@@ -22,11 +22,19 @@ fail() {
 	exit 1
 }
 
-# Every transport whose initiator and target are in this build.
+# The in-tree transports these tests cover; each must be in the build (initiator and target):
+# one that vanished fails the test instead of being left out.
+R_TRANSPORTS="local nvmf-tcp vfio-user vhost-user-blk vhost-user-scsi"
+for _t in $R_TRANSPORTS; do
+	"$IOPATH" --list 2>/dev/null | sed -n '/^initiators/,$p' | grep -q "^  $_t " ||
+		fail "transport $_t missing from this build"
+done
+unset _t
+
 r_transports() {
 	local t
-	for t in local nvmf-tcp vfio-user vhost-user-blk vhost-user-scsi; do
-		"$IOPATH" --list 2>/dev/null | sed -n '/^initiators/,$p' | grep -q "^  $t " && echo "$t"
+	for t in $R_TRANSPORTS; do
+		echo "$t"
 	done
 }
 

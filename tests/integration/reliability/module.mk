@@ -4,7 +4,7 @@ SAN_BUILD ?= build-san
 
 test-san:
 	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SAN=address,undefined CC=clang all
-	@BUILD=$(SAN_BUILD) tests/run_tests.sh unit integration conformance
+	@BUILD=$(SAN_BUILD) TIMEOUT_SCALE=$${TIMEOUT_SCALE:-3} tests/run_tests.sh unit integration conformance
 
 .PHONY: test-san
 SRCS += harness/soak.c

@@ -49,4 +49,13 @@ cp "$tmp/r.json" "$tmp/r2.json"
 	fail "iopath result --output-format=fio-json"
 check '.jobs | length == 2' "$tmp/both.json" '.jobs | length'
 check '.jobs[1].read.clat_ns.percentile["99.000000"] > 0' "$tmp/both.json" '.jobs[1].read.clat_ns'
+# a run directory stands for its result files (skipped.json, fio's raw output left out)
+mkdir "$tmp/run"; cp "$tmp/r.json" "$tmp/run/a.json"; cp "$tmp/r.json" "$tmp/run/b.json"
+echo '{"schema": "iopath.skipped/1", "transports": [], "cells": []}' >"$tmp/run/skipped.json"
+echo '{"fio version": "fio-3.33", "jobs": []}' >"$tmp/run/x.fio.json"
+"$IOPATH" result --output-format=fio-json "$tmp/run" >"$tmp/dir.json" || fail "result DIR"
+check '.jobs | length == 2' "$tmp/dir.json" '.jobs | length'
+# an explicit file that is not a result is an error
+"$IOPATH" result --output-format=fio-json "$tmp/run/skipped.json" >/dev/null 2>&1 &&
+	fail "skipped.json accepted as a result"
 echo PASS

@@ -11,7 +11,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 command -v jq >/dev/null || { echo "SKIP: jq not installed (mk/packages.txt lists it)"; exit 77; }
 command -v valgrind >/dev/null || perf stat -x, -e instructions:u true 2>&1 | grep -qE '^[0-9]+,' ||
 	{ echo "SKIP: neither valgrind nor perf instructions"; exit 77; }
-export IOPATH GATE_TRANSPORTS="local vfio-user" GATE_RUNS=1 GATE_BASELINE="$tmp/base.json" \
+export IOPATH GATE_TRANSPORTS="local vfio-user" GATE_RUNS=1 GATE_RETRY=0 GATE_BASELINE="$tmp/base.json" \
 	GATE_N1=500 GATE_N2=2500
 gate="$IOPATH_ROOT/plots/gate.sh"
 

@@ -299,7 +299,7 @@ gl_prepare() { # [serial]
 	GL_QEMU_CMD=(timeout --kill-after=5 "$GL_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi
 		-cpu max -smp 2 "${mem[@]}" -nographic -no-reboot -nodefaults -monitor none
 		-serial "${1:-file:$GL_LOG}" -kernel "$GL_VMLINUZ" -initrd "$GL_WORK/initrd.cpio"
-		-append "console=ttyS0 rdinit=/init panic=-1 quiet guestlab.watchdog=$((GL_TIMEOUT - 20)) ${GUESTLAB_APPEND:-}"
+		-append "console=ttyS0 rdinit=/init panic=-1 quiet no_timer_check guestlab.watchdog=$((GL_TIMEOUT - 20)) ${GUESTLAB_APPEND:-}"
 		-netdev "user,id=n0,restrict=on$GL_NET_EXTRA" -device virtio-net-pci,netdev=n0,romfile=
 		-virtfs "local,path=$GL_OUT,mount_tag=out,security_model=none,id=out"
 		"${GL_QEMU_EXTRA[@]}")

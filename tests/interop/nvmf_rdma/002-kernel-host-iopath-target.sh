@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Guest lab: the Linux nvme-rdma host against `iopath target nvmf-rdma://10.0.2.15:4420/NQN` running
 # inside the guest on soft-RoCE (rdma_rxe on eth0): discover, connect, 1 MiB O_DIRECT write + read
-# back (md5), in-capsule and keyed-SGL writes, SEND WITH INVALIDATE for every response; then the
-# target must stop cleanly on SIGTERM.
+# back (md5), in-capsule and keyed-SGL writes, SEND WITH INVALIDATE for every response, capsules
+# through the shared receive queue; then the target must stop cleanly on SIGTERM. Again with
+# srq=0 (a receive queue per connection; polling mode).
 # TIMEOUT=300
 set -u
 . "$IOPATH_ROOT/tests/interop/lib/guestlab.sh"
@@ -46,9 +47,29 @@ cat /tmp/tgt.log
 cp /tmp/tgt.log /out/target.log
 [ $rc -eq 0 ] || fail "target exited with $rc"
 # Every path was taken: in-capsule writes, RDMA READ (keyed writes), RDMA WRITE (reads) and
-# SEND WITH INVALIDATE (Linux asks for remote invalidation of its fast-registration keys).
+# SEND WITH INVALIDATE (Linux asks for remote invalidation of its fast-registration keys); the
+# capsules came through the shared receive queue.
 for k in "in-capsule writes" "RDMA READ" "RDMA WRITE" "SEND WITH INVALIDATE"; do
 	grep -Eq "$k [1-9]" /tmp/tgt.log || fail "target stats show no $k"
 done
+grep -q "shared receive queue of" /tmp/tgt.log && grep -q "(through the SRQ)" /tmp/tgt.log ||
+	fail "no shared receive queue"
+# The same with a receive queue per connection (srq=0).
+iopath target "nvmf-rdma://10.0.2.15:4421/$NQN" --backend malloc:size=64M --opts srq=0 \
+	>/tmp/tgt2.log 2>&1 &
+TGT=$!
+i=0
+until grep -q listening /tmp/tgt2.log; do
+	i=$((i + 1)); [ $i -lt 100 ] && kill -0 $TGT 2>/dev/null || { cat /tmp/tgt2.log; fail "srq=0 target did not start"; }
+	sleep 0.1
+done
+nvme connect -t rdma -a 10.0.2.15 -s 4421 -n "$NQN" || fail "nvme connect (srq=0)"
+dev=$(nvme_dev_for "$NQN") || fail "no namespace block device (srq=0)"
+write_verify "$dev" 524288 || { cat /tmp/tgt2.log; fail "data mismatch (srq=0)"; }
+nvme disconnect -n "$NQN" >/dev/null || fail "nvme disconnect (srq=0)"
+kill -TERM $TGT
+wait $TGT || fail "srq=0 target exit status"
+cat /tmp/tgt2.log
+if grep -q "shared receive queue of" /tmp/tgt2.log; then fail "srq=0 still used an SRQ"; fi
 EOF_GUEST
 echo "PASS: kernel nvme-rdma host -> iopath nvmf-rdma target (in the guest, rxe), md5 verified"

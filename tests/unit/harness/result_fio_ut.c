@@ -67,6 +67,11 @@ test_fio_layout(void)
 	CU_ASSERT_EQUAL(json_object_get_int64(GET(o, "jobs", "0", "read", "total_ios")), 1000);
 	CU_ASSERT_EQUAL(json_object_get_int64(GET(o, "jobs", "0", "read", "runtime")), 2000);
 	CU_ASSERT_EQUAL(json_object_get_int64(GET(o, "jobs", "0", "read", "bw")), 2000); /* KiB/s */
+	/* iopath's lat == clat: lat_ns carries the same percentiles (fio --lat_percentiles=1) */
+	CU_ASSERT_EQUAL(json_object_get_int64(GET(o, "jobs", "0", "read", "lat_ns", "percentile",
+						  "99.000000")),
+			json_object_get_int64(GET(o, "jobs", "0", "read", "clat_ns", "percentile",
+						  "99.000000")));
 	v = GET(o, "jobs", "0", "read", "clat_ns", "percentile", "99.000000");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
 	CU_ASSERT_EQUAL((uint64_t)json_object_get_int64(v), r->read.lat.p99);

@@ -243,6 +243,11 @@ vhost_session(int bad)
 {
 	uint8_t b[8 + 32 * 10] = {0}, a[40] = {0};
 	uint64_t offered = 1ull << 32 | 1ull << 30 | 0xff;
+	bool packed = bad == 18 || bad == 19; /* 18: size 100 is fine, 19: 40000 is not */
+
+	if (packed) {
+		offered |= 1ull << 34; /* VIRTIO_F_RING_PACKED */
+	}
 
 	hmsg("c2s", 1, 1, NULL, 0, 0, bad == 1 ? 3 : 0);
 	cw_put64(b, offered);
@@ -263,7 +268,7 @@ vhost_session(int bad)
 	cw_put64(b, 0);
 	hmsg("s2c", 5, 5, b, bad == 9 ? 4 : 8, 0, 0);
 	cw_put32(a, 0);
-	cw_put32(a + 4, bad == 10 ? 100 : 256);
+	cw_put32(a + 4, bad == 10 || bad == 18 ? 100 : (bad == 19 ? 40000 : 256));
 	hmsg("c2s", 8, 1, a, 8, 0, 0);
 	cw_put64(a + 8, bad == 11 ? 0x7f0000000008ull : 0x7f0000000000ull);
 	cw_put64(a + 16, bad == 15 ? 0x100000000ull : 0x7f0000002000ull);
@@ -309,6 +314,7 @@ test_vhost_user(void)
 		{1, "VHU-001"}, {2, "VHU-002"}, {3, "VHU-003"}, {4, "VHU-004"}, {5, "VHU-005"},
 		{7, "VHU-007"}, {8, "VHU-008"}, {9, "VHU-009"}, {10, "VHU-010"}, {11, "VHU-011"},
 		{12, "VHU-012"}, {15, "VHU-015"}, {16, "VHU-016"}, {17, "VHU-017"},
+		{19, "VHU-010"},
 	};
 	struct iop_conf_verdicts v;
 
@@ -330,6 +336,13 @@ test_vhost_user(void)
 		CU_ASSERT(v.st[idx].fail > 0);
 		iop_conf_fini(&v);
 	}
+	/* packed ring (virtio 1.2 2.8): a queue size of 100 is valid, VHU-010 passes */
+	run_vhost(18, &v);
+	show(&v, "packed size 100");
+	CU_ASSERT_EQUAL(iop_conf_must_failures(&v), 0);
+	CU_ASSERT_EQUAL(v.st[iop_rule_index("VHU-010")].fail, 0);
+	CU_ASSERT(v.st[iop_rule_index("VHU-010")].pass > 0);
+	iop_conf_fini(&v);
 }
 
 IOP_UT_MAIN("msg_check", IOP_UT(test_vfio_user), IOP_UT(test_vhost_user))

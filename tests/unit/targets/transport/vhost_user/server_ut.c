@@ -877,6 +877,43 @@ test_fuzz_messages(void)
 	free(m);
 }
 
+/* QEMU replaces the call fds after enabling the rings, while the driver may already have been
+ * served: a completion signalled on the old call fd must be signalled again on the new one. */
+static void
+test_call_fd_replaced(void)
+{
+	struct tgt g;
+	struct raw r;
+	uint32_t len = 0;
+	uint64_t v = 0, idx = 0;
+	int newcall;
+
+	CU_ASSERT_EQUAL_FATAL(tgt_start(&g, "vhost-user-blk", 1, false, false), 0);
+	CU_ASSERT_EQUAL_FATAL(raw_setup(&r, g.sock, 0, 0, 1), 0);
+	raw_blk_read(&r, 2 << 20, 4096, (void *)1);
+	CU_ASSERT_PTR_EQUAL(raw_wait(&r, 0, &len), (void *)1);
+	CU_ASSERT_EQUAL(len, 4097);
+	/* the completion went to the old call fd (the driver did not suppress interrupts) */
+	CU_ASSERT_EQUAL(read(r.call[0], &v, sizeof(v)), (ssize_t)sizeof(v));
+	newcall = eventfd(0, EFD_NONBLOCK);
+	CU_ASSERT_EQUAL_FATAL(raw_msg(&r, VHU_SET_VRING_CALL, &idx, 8, &newcall, 1, NULL), 0);
+	/* acknowledged (REPLY_ACK) after the swap: the new fd has been signalled once */
+	v = 0;
+	CU_ASSERT_EQUAL(read(newcall, &v, sizeof(v)), (ssize_t)sizeof(v));
+	CU_ASSERT_EQUAL(v, 1);
+	/* and it is the one used from now on */
+	raw_blk_read(&r, 2 << 20, 4096, (void *)2);
+	CU_ASSERT_PTR_EQUAL(raw_wait(&r, 0, &len), (void *)2);
+	v = 0;
+	for (int i = 0; i < 2000 && read(newcall, &v, sizeof(v)) != (ssize_t)sizeof(v); i++) {
+		usleep(1000);
+	}
+	CU_ASSERT_EQUAL(v, 1);
+	close(newcall);
+	raw_close(&r);
+	tgt_stop(&g);
+}
+
 static void
 quiet(void)
 {
@@ -884,5 +921,5 @@ quiet(void)
 }
 
 IOP_UT_MAIN("vhost-user", IOP_UT(quiet), IOP_UT(test_blk_end_to_end), IOP_UT(test_blk_packed), IOP_UT(test_blk_threads),
-	    IOP_UT(test_blk_read_only),
+	    IOP_UT(test_blk_read_only), IOP_UT(test_call_fd_replaced),
 	    IOP_UT(test_bad_frontend), IOP_UT(test_scsi), IOP_UT(test_fuzz_messages))

@@ -48,6 +48,7 @@ struct bench_transport {
 
 static const char *bench_check_rdma(char *buf, size_t len);
 static const char *bench_check_vduse(char *buf, size_t len);
+static const char *bench_check_qsd(char *buf, size_t len);
 
 static const struct bench_transport g_bench_transports[] = {
 	{"local", "local:", NULL},
@@ -58,6 +59,8 @@ static const struct bench_transport g_bench_transports[] = {
 	{"vhost-user-blk", "vhost-user-blk://%DIR%/vblk0.sock", NULL},
 	{"vhost-user-scsi", "vhost-user-scsi://%DIR%/vscsi0.sock", NULL},
 	{"vduse", "vduse://iopath-bench-%PID%", bench_check_vduse},
+	/* reference peer for vhost-user-blk: targets/transport/vhost_user/qsd.c */
+	{"qsd-vhost-user-blk", "qsd-vhost-user-blk://%DIR%/qsd0.sock", bench_check_qsd},
 };
 
 /* Availability of one transport named in the matrix. */
@@ -114,7 +117,7 @@ bench_usage(FILE *f)
 		"  --plots DIR        where PNGs go (default plots)\n"
 		"  --dry-run          print the plan and the time estimate, run nothing\n"
 		"Matrix format: harness/matrix.h; transports: local nvmf-tcp nvmf-rdma vfio-user\n"
-		"vhost-user-blk vhost-user-scsi vduse.\n");
+		"vhost-user-blk vhost-user-scsi vduse qsd-vhost-user-blk.\n");
 }
 
 static const char *
@@ -144,6 +147,28 @@ bench_check_vduse(char *buf, size_t len)
 		return "no /dev/vduse/control (vduse kernel module not loaded or not permitted)";
 	}
 	return NULL;
+}
+
+/* qemu-storage-daemon on PATH (the qsd target execs it). */
+static const char *
+bench_check_qsd(char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		const char *c = strchr(p, ':');
+		size_t l = c ? (size_t)(c - p) : strlen(p);
+
+		bench_fmt(buf, len, "%.*s/qemu-storage-daemon", (int)l, p);
+		if (l && access(buf, X_OK) == 0) {
+			return NULL;
+		}
+		if (!c) {
+			break;
+		}
+		p = c + 1;
+	}
+	return "qemu-storage-daemon not installed (Debian: qemu-system-common)";
 }
 
 /* First IPv4 address of the netdev behind the first RDMA device ("" when none). */
@@ -238,7 +263,7 @@ bench_avail_get(struct bench *b, const char *name, char *err, size_t errlen)
 	const struct bench_transport *bt = bench_transport_find(name);
 	const struct iop_matrix_axis *ov;
 	struct bench_avail *a;
-	char key[64], sample[600], hbuf[64] = "";
+	char key[64], sample[600], hbuf[256] = "";
 	const char *why;
 
 	for (unsigned int i = 0; i < b->navail; i++) {
@@ -262,7 +287,7 @@ bench_avail_get(struct bench *b, const char *name, char *err, size_t errlen)
 	} else {
 		bench_fmt(err, errlen,
 			 "unknown transport '%s' (known: local nvmf-tcp nvmf-rdma vfio-user "
-			 "vhost-user-blk vhost-user-scsi vduse; others need uri.%s = TEMPLATE in "
+			 "vhost-user-blk vhost-user-scsi vduse qsd-vhost-user-blk; others need uri.%s = TEMPLATE in "
 			 "[global])", name, name);
 		return NULL;
 	}

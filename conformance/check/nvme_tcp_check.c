@@ -178,7 +178,8 @@ ntc_nqn_ok(const uint8_t *f)
 	return n < 256 && n > 4 && !memcmp(f, "nqn.", 4);
 }
 
-/* Data bytes of a PDU: [*data, *data + return). 0 when the PDU carries no data. */
+/* Data bytes of a PDU: [*data, *data + return). 0 when the PDU carries no data. *data is NULL
+ * (the length still returned) when the capture ends before the data does. */
 static uint32_t
 ntc_data(const struct iop_ntcp_pdu *p, const uint8_t **data)
 {
@@ -189,7 +190,9 @@ ntc_data(const struct iop_ntcp_pdu *p, const uint8_t **data)
 	if (!pdo || pdo >= p->plen || p->plen - pdo < dd) {
 		return 0;
 	}
-	*data = p->p + pdo;
+	if (p->avail >= p->plen - dd) {
+		*data = p->p + pdo;
+	}
 	return p->plen - pdo - dd;
 }
 

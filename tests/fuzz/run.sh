@@ -13,12 +13,14 @@ printf '%-30s %10s %8s %8s %s\n' target execs cov ft result | tee -a "$out"
 for name in "$@"; do
 	bin=$FUZZ_BUILD/fuzz/$name
 	seeds=tests/fuzz/corpus/$name
+	regress=tests/fuzz/regress/$name  # inputs that once crashed: replayed first
 	work=$FUZZ_BUILD/corpus/$name
 	mkdir -p "$work" "$seeds"
 	log=$FUZZ_BUILD/$name.log
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$bin" -max_total_time="$FUZZ_TIME" \
 		-print_final_stats=1 -close_fd_mask=3 -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="$FUZZ_BUILD/crashes/$name-" "$work" "$seeds" >"$log" 2>&1
+		-artifact_prefix="$FUZZ_BUILD/crashes/$name-" "$work" "$seeds" \
+		$( [ -d "$regress" ] && echo "$regress") >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)

@@ -8,6 +8,8 @@ set -u
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+grep -q __asan_init "$IOPATH" &&
+	{ echo "SKIP: sanitizer build: valgrind cannot run AddressSanitizer binaries (make gate runs on the normal build)"; exit 77; }
 command -v jq >/dev/null || { echo "SKIP: jq not installed (mk/packages.txt lists it)"; exit 77; }
 command -v valgrind >/dev/null || perf stat -x, -e instructions:u true 2>&1 | grep -qE '^[0-9]+,' ||
 	{ echo "SKIP: neither valgrind nor perf instructions"; exit 77; }

@@ -203,6 +203,9 @@ ini_admin(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len, struct 
 	if (len > INI_ADMIN_BUF - PG) {
 		return -EINVAL;
 	}
+	if (v->cl.sock < 0) {
+		return -ENOTCONN; /* a reconnect gave up: nobody would answer */
+	}
 	pthread_mutex_lock(&v->admin_lock);
 	if (len) {
 		if ((cmd->opc & 3) == IOP_NVME_XFER_H2C) {
@@ -302,64 +305,14 @@ static const struct iop_nvme_host_ops ini_host_ops = {
 static void ini_close(struct iop_initiator *ini);
 static const struct iop_initiator_ops vfio_user_initiator_ops;
 
+/* Device set-up on a connected socket: VERSION .. SET_IRQS, then the NVMe bring-up. Used at
+ * open and again by a reconnect (same memfd arena, same admin buffer). */
 static int
-ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
+ini_setup_dev(struct vfu_ini *v)
 {
-	struct iop_nvme_host_params hp = {.admin_qsize = INI_ADMIN_QSIZE};
 	struct vfio_user_device_info di = {.argsz = sizeof(di)};
-	struct vfu_ini *v;
-	struct iop_uri u;
-	uint64_t memsz = INI_MEM_DEFAULT;
-	bool msg_dma = false, intx = false;
-	char err[256];
 	int rc;
 
-	rc = iop_uri_parse(cfg->uri, &u, err, sizeof(err));
-	if (rc || u.path[0] != '/') {
-		IOP_ERR("vfio-user: bad URI '%s' (expected vfio-user:///path/to/socket)", cfg->uri);
-		return -EINVAL;
-	}
-	if (vfu_ini_parse_opts(cfg->opts, &memsz, &msg_dma, &intx)) {
-		IOP_ERR("vfio-user: bad options '%s' (supported: mem=SIZE (>= 4M, 4K multiple), "
-			"dma=fd|msg, irq=msix|intx)", cfg->opts);
-		return -EINVAL;
-	}
-	v = calloc(1, sizeof(*v));
-	if (!v) {
-		return -ENOMEM;
-	}
-	v->base.ops = &vfio_user_initiator_ops;
-	v->interrupt = cfg->interrupt;
-	v->kick_fd = -1;
-	v->cl.sock = -1;
-	v->mem.fd = -1;
-	v->dmem.fd = -1;
-	v->msg_dma = msg_dma;
-	v->intx = intx;
-	for (unsigned int i = 0; i < VFU_MAX_VECTORS; i++) {
-		v->vec_fd[i] = -1;
-	}
-	pthread_mutex_init(&v->admin_lock, NULL);
-	if (cfg->trace_path) {
-		rc = vfu_trace_open(&v->trace, cfg->trace_path, false);
-		if (rc) {
-			IOP_ERR("vfio-user: cannot open trace %s: %s", cfg->trace_path, strerror(-rc));
-			goto fail;
-		}
-		v->tracing = true;
-	}
-	rc = vfu_hostmem_init(&v->mem, memsz, INI_IOVA_BASE);
-	if (!rc && msg_dma) {
-		rc = vfu_hostmem_init(&v->dmem, memsz, INI_IOVA_DATA);
-	}
-	if (rc) {
-		goto fail;
-	}
-	rc = vfu_client_connect(&v->cl, u.path, v->tracing ? &v->trace : NULL);
-	if (rc) {
-		IOP_ERR("vfio-user: cannot connect to %s: %s", u.path, strerror(-rc));
-		goto fail;
-	}
 	v->cl.dma_ptr = vfu_ini_dma_ptr;
 	v->cl.dma_arg = v;
 	rc = vfu_client_version(&v->cl);
@@ -374,8 +327,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	if (!(di.flags & VFIO_DEVICE_FLAGS_PCI) || di.num_regions < VFIO_PCI_NUM_REGIONS) {
 		IOP_ERR("vfio-user: not a PCI device (flags 0x%x, %u regions)", di.flags,
 			di.num_regions);
-		rc = -EPROTO;
-		goto fail;
+		return -EPROTO;
 	}
 	rc = vfu_ini_map_bar0(v);
 	if (rc) {
@@ -402,22 +354,99 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		}
 		vfu_ini_io_fds(v);
 	}
-	v->admin_buf = vfu_hostmem_alloc(&v->mem, INI_ADMIN_BUF);
 	if (!v->admin_buf) {
-		rc = -ENOMEM;
-		goto fail;
+		v->admin_buf = vfu_hostmem_alloc(&v->mem, INI_ADMIN_BUF);
+		if (!v->admin_buf) {
+			return -ENOMEM;
+		}
 	}
-	hp.nr_io_queues = (uint16_t)IOP_MAX(cfg->nr_queues, 1u);
-	hp.nsid = cfg->nsid;
-	rc = iop_nvme_host_bringup(&ini_host_ops, v, &hp, &v->nc);
+	rc = iop_nvme_host_bringup(&ini_host_ops, v, &v->hp, &v->nc);
 	if (rc) {
 		IOP_ERR("vfio-user: NVMe bring-up failed: %s", strerror(-rc));
-		goto fail;
+		return rc;
 	}
 	v->dstrd = IOP_NVME_CAP_DSTRD(v->nc.cap);
 	if (v->dstrd) {
 		IOP_ERR("vfio-user: doorbell stride %u not supported", v->dstrd);
-		rc = -ENOTSUP;
+		return -ENOTSUP;
+	}
+	return 0;
+fail_proto:
+	IOP_ERR("vfio-user: device setup failed: %s", strerror(-rc));
+	return rc;
+}
+
+static int
+ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
+{
+	struct vfu_ini *v;
+	struct iop_uri u;
+	uint64_t memsz = INI_MEM_DEFAULT, reconnect_ns = 0;
+	bool msg_dma = false, intx = false;
+	char err[256];
+	int rc;
+
+	rc = iop_uri_parse(cfg->uri, &u, err, sizeof(err));
+	if (rc || u.path[0] != '/') {
+		IOP_ERR("vfio-user: bad URI '%s' (expected vfio-user:///path/to/socket)", cfg->uri);
+		return -EINVAL;
+	}
+	if (vfu_ini_parse_opts(cfg->opts, &memsz, &msg_dma, &intx, &reconnect_ns)) {
+		IOP_ERR("vfio-user: bad options '%s' (supported: mem=SIZE (>= 4M, 4K multiple), "
+			"dma=fd|msg, irq=msix|intx, reconnect=TIME)", cfg->opts);
+		return -EINVAL;
+	}
+	if (reconnect_ns && (msg_dma || cfg->interrupt)) {
+		IOP_ERR("vfio-user: reconnect=TIME is supported in polling mode with dma=fd only");
+		return -EINVAL;
+	}
+	if (strlen(u.path) >= sizeof(((struct vfu_ini *)0)->path)) {
+		return -ENAMETOOLONG;
+	}
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		return -ENOMEM;
+	}
+	v->base.ops = &vfio_user_initiator_ops;
+	v->interrupt = cfg->interrupt;
+	v->kick_fd = -1;
+	v->cl.sock = -1;
+	v->mem.fd = -1;
+	v->dmem.fd = -1;
+	v->msg_dma = msg_dma;
+	v->intx = intx;
+	v->reconnect_ns = reconnect_ns;
+	strcpy(v->path, u.path);
+	for (unsigned int i = 0; i < VFU_MAX_VECTORS; i++) {
+		v->vec_fd[i] = -1;
+	}
+	pthread_mutex_init(&v->admin_lock, NULL);
+	pthread_mutex_init(&v->recon_lock, NULL);
+	if (cfg->trace_path) {
+		rc = vfu_trace_open(&v->trace, cfg->trace_path, false);
+		if (rc) {
+			IOP_ERR("vfio-user: cannot open trace %s: %s", cfg->trace_path, strerror(-rc));
+			goto fail;
+		}
+		v->tracing = true;
+	}
+	rc = vfu_hostmem_init(&v->mem, memsz, INI_IOVA_BASE);
+	if (!rc && msg_dma) {
+		rc = vfu_hostmem_init(&v->dmem, memsz, INI_IOVA_DATA);
+	}
+	if (rc) {
+		goto fail;
+	}
+	rc = vfu_client_connect(&v->cl, u.path, v->tracing ? &v->trace : NULL);
+	if (rc) {
+		IOP_ERR("vfio-user: cannot connect to %s: %s", u.path, strerror(-rc));
+		goto fail;
+	}
+	v->hp.admin_qsize = INI_ADMIN_QSIZE;
+	v->hp.nr_io_queues = (uint16_t)IOP_MAX(cfg->nr_queues, 1u);
+	v->hp.nsid = cfg->nsid;
+	rc = ini_setup_dev(v);
+	if (rc) {
 		goto fail;
 	}
 	v->base.size = v->nc.nsze << v->nc.lba_shift;
@@ -427,8 +456,6 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		 v->nc.nsid, v->interrupt ? "interrupt" : "polling");
 	*out = &v->base;
 	return 0;
-fail_proto:
-	IOP_ERR("vfio-user: device setup failed: %s", strerror(-rc));
 fail:
 	ini_close(&v->base);
 	return rc;
@@ -462,6 +489,9 @@ ini_close(struct iop_initiator *ini)
 	if (v->bar0_map) {
 		munmap(v->bar0_map, v->bar0_map_len);
 	}
+	for (unsigned int i = 0; i < v->nold_map; i++) {
+		munmap(v->old_map[i], v->old_map_len[i]);
+	}
 	for (unsigned int i = 0; i < VFU_MAX_VECTORS; i++) {
 		if (v->vec_fd[i] >= 0) {
 			close(v->vec_fd[i]);
@@ -478,7 +508,184 @@ ini_close(struct iop_initiator *ini)
 		vfu_trace_close(&v->trace);
 	}
 	pthread_mutex_destroy(&v->admin_lock);
+	pthread_mutex_destroy(&v->recon_lock);
 	free(v);
+}
+
+/* Create I/O CQ + SQ of q on the controller. */
+static int
+ini_create_qpair(struct vfu_ini *v, struct vfu_iq *q)
+{
+	struct iop_nvme_cmd cmd;
+	uint16_t qid = q->qid;
+	uint32_t qsize = q->qsize;
+	int rc;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opc = IOP_NVME_OPC_CREATE_IO_CQ;
+	cmd.dptr.prp.prp1 = vfu_hostmem_iova(&v->mem, q->cq, (size_t)qsize * 16);
+	cmd.cdw10 = qid | (qsize - 1) << 16;
+	cmd.cdw11 = 1u | (v->interrupt && q->efd >= 0 ?
+				  2u | (v->intx ? 0u : (uint32_t)qid << 16) : 0u);
+	rc = ini_admin_simple(v, &cmd);
+	if (rc) {
+		return rc;
+	}
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opc = IOP_NVME_OPC_CREATE_IO_SQ;
+	cmd.dptr.prp.prp1 = vfu_hostmem_iova(&v->mem, q->sq, (size_t)qsize * 64);
+	cmd.cdw10 = qid | (qsize - 1) << 16;
+	cmd.cdw11 = 1u | (uint32_t)qid << 16;
+	rc = ini_admin_simple(v, &cmd);
+	if (rc) {
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.opc = IOP_NVME_OPC_DELETE_IO_CQ;
+		cmd.cdw10 = qid;
+		ini_admin_simple(v, &cmd);
+		return rc;
+	}
+	return 0;
+}
+
+/* ---- reconnect ---- */
+
+/* Reconnect to the socket path until the deadline and bring the device up again (called with
+ * recon_lock held by the first queue that saw the loss). \return 0 or the last error. */
+static int
+ini_reconnect_dev(struct vfu_ini *v, uint64_t deadline)
+{
+	uint64_t size = v->base.size;
+	int rc = -ECONNRESET;
+
+	while (iop_now_ns() < deadline) {
+		if (v->cl.sock >= 0 || v->cl.msg.buf) {
+			vfu_client_close(&v->cl);
+		}
+		if (v->bar0_map) {
+			/* other queues may still store to their old doorbells until they notice */
+			if (v->nold_map < IOP_ARRAY_SIZE(v->old_map)) {
+				v->old_map[v->nold_map] = v->bar0_map;
+				v->old_map_len[v->nold_map++] = v->bar0_map_len;
+			}
+			v->bar0_map = NULL;
+		}
+		rc = vfu_client_connect(&v->cl, v->path, v->tracing ? &v->trace : NULL);
+		if (rc == 0) {
+			rc = ini_setup_dev(v);
+			if (rc == 0 && (v->nc.nsze << v->nc.lba_shift != size ||
+					v->nc.nr_io_queues < v->hp.nr_io_queues)) {
+				IOP_ERR("vfio-user: reconnect: the controller came back different "
+					"(size or queues)");
+				return -EPROTO;
+			}
+			if (rc == 0) {
+				__atomic_add_fetch(&v->gen, 1, __ATOMIC_RELEASE);
+				IOP_WARN("vfio-user: reconnect: controller at %s up again", v->path);
+				return 0;
+			}
+		}
+		usleep(100000);
+	}
+	return rc;
+}
+
+static void
+ini_collect_io(void *ctx, bool is_io, void *arg)
+{
+	struct iop_io ***pp = arg;
+
+	if (is_io && ctx) {
+		*(*pp)++ = ctx;
+	}
+}
+
+static int ini_submit(struct iop_queue *iq, struct iop_io *io);
+static void ini_fail_io(void *ctx, bool is_io, void *arg);
+
+/* Re-create q on the (new) controller and resubmit every I/O it had in flight. */
+static int
+ini_queue_revive(struct vfu_iq *q)
+{
+	struct vfu_ini *v = q->ini;
+	struct iop_io **ios, **end;
+	unsigned int n;
+	int rc;
+
+	ios = calloc(q->qsize, sizeof(*ios));
+	if (!ios) {
+		return -ENOMEM;
+	}
+	end = ios;
+	iop_nvme_hq_drain(&q->hq, ini_collect_io, &end);
+	n = (unsigned int)(end - ios);
+	for (unsigned int i = 0; i < n; i++) {
+		if (ios[i]->priv[0]) {
+			q->prp_free[q->prp_nfree++] = (uint16_t)(ios[i]->priv[0] - 1);
+			ios[i]->priv[0] = 0;
+		}
+	}
+	memset(q->sq, 0, (size_t)q->qsize * sizeof(*q->sq));
+	memset(q->cq, 0, (size_t)q->qsize * sizeof(*q->cq));
+	q->sq_tail = 0;
+	q->cq_head = 0;
+	q->phase = 1;
+	q->sq_db = ini_db(v, q->qid, false);
+	q->cq_db = ini_db(v, q->qid, true);
+	q->db_pending = false;
+	q->broken = false;
+	q->idle_polls = 0;
+	rc = ini_create_qpair(v, q);
+	if (rc == 0) {
+		q->gen = v->gen;
+		for (unsigned int i = 0; i < n; i++) {
+			rc = ini_submit(&q->base, ios[i]);
+			if (rc) {
+				ios[i]->status = rc;
+				ios[i]->cb(ios[i]);
+			}
+		}
+		rc = 0;
+		if (q->db_pending) {
+			ini_sq_ring(q);
+		}
+		IOP_WARN("vfio-user: queue %u: reconnected, resubmitted %u I/Os", q->qid, n);
+	} else {
+		for (unsigned int i = 0; i < n; i++) {
+			ios[i]->status = -ECONNRESET;
+			ios[i]->cb(ios[i]);
+		}
+	}
+	free(ios);
+	return rc;
+}
+
+/* The server is gone (or another queue already reconnected): reconnect if nobody did yet,
+ * then bring q back. \return 0, or the error that ends the queue. */
+static int
+ini_recover(struct vfu_iq *q)
+{
+	struct vfu_ini *v = q->ini;
+	int rc;
+
+	pthread_mutex_lock(&v->recon_lock);
+	if (!v->recon_err && q->gen == __atomic_load_n(&v->gen, __ATOMIC_ACQUIRE)) {
+		IOP_WARN("vfio-user: queue %u: server lost with %u commands outstanding: "
+			 "reconnecting for up to %llu ms", q->qid, q->hq.outstanding,
+			 (unsigned long long)(v->reconnect_ns / 1000000));
+		rc = ini_reconnect_dev(v, iop_now_ns() + v->reconnect_ns);
+		if (rc) {
+			IOP_ERR("vfio-user: could not reconnect within %llu ms: %s",
+				(unsigned long long)(v->reconnect_ns / 1000000), strerror(-rc));
+			v->recon_err = rc;
+		}
+	}
+	rc = v->recon_err ? v->recon_err : ini_queue_revive(q);
+	pthread_mutex_unlock(&v->recon_lock);
+	if (rc) {
+		q->broken = true;
+		iop_nvme_hq_drain(&q->hq, ini_fail_io, NULL);
+	}
+	return rc;
 }
 
 /* ---- I/O queues ---- */
@@ -490,7 +697,6 @@ ini_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
 	       struct iop_queue **out)
 {
 	struct vfu_ini *v = (struct vfu_ini *)ini;
-	struct iop_nvme_cmd cmd;
 	struct vfu_iq *q;
 	uint16_t qid = (uint16_t)(idx + 1);
 	uint32_t qsize;
@@ -518,29 +724,11 @@ ini_queue_open(struct iop_initiator *ini, unsigned int idx, unsigned int depth,
 	if (rc) {
 		goto fail_mem;
 	}
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.opc = IOP_NVME_OPC_CREATE_IO_CQ;
-	cmd.dptr.prp.prp1 = vfu_hostmem_iova(&v->mem, q->cq, (size_t)qsize * 16);
-	cmd.cdw10 = qid | (qsize - 1) << 16;
-	cmd.cdw11 = 1u | (v->interrupt && q->efd >= 0 ?
-				  2u | (v->intx ? 0u : (uint32_t)qid << 16) : 0u);
-	rc = ini_admin_simple(v, &cmd);
+	rc = ini_create_qpair(v, q);
 	if (rc) {
 		goto fail_hq;
 	}
-	memset(&cmd, 0, sizeof(cmd));
-	cmd.opc = IOP_NVME_OPC_CREATE_IO_SQ;
-	cmd.dptr.prp.prp1 = vfu_hostmem_iova(&v->mem, q->sq, (size_t)qsize * 64);
-	cmd.cdw10 = qid | (qsize - 1) << 16;
-	cmd.cdw11 = 1u | (uint32_t)qid << 16;
-	rc = ini_admin_simple(v, &cmd);
-	if (rc) {
-		memset(&cmd, 0, sizeof(cmd));
-		cmd.opc = IOP_NVME_OPC_DELETE_IO_CQ;
-		cmd.cdw10 = qid;
-		ini_admin_simple(v, &cmd);
-		goto fail_hq;
-	}
+	q->gen = v->gen;
 	v->queues[qid] = q;
 	if (v->intx) {
 		/* the admin completions above fired (and automasked) INTx: re-arm it */
@@ -721,6 +909,13 @@ ini_poll(struct iop_queue *iq, unsigned int max, unsigned int timeout_us)
 	uint64_t val;
 	int n;
 
+	if (iop_unlikely(q->ini->reconnect_ns && !q->broken &&
+			 q->gen != __atomic_load_n(&q->ini->gen, __ATOMIC_ACQUIRE))) {
+		n = ini_recover(q); /* another queue reconnected: follow */
+		if (n) {
+			return n;
+		}
+	}
 	if (q->db_pending) {
 		ini_sq_ring(q);
 	}
@@ -735,6 +930,9 @@ ini_poll(struct iop_queue *iq, unsigned int max, unsigned int timeout_us)
 	if (n) {
 		q->idle_polls = 0;
 	} else if (q->hq.outstanding && !(++q->idle_polls & 1023) && ini_server_gone(q->ini)) {
+		if (q->ini->reconnect_ns) {
+			return ini_recover(q);
+		}
 		IOP_ERR("vfio-user: queue %u: server closed the connection with %u commands "
 			"outstanding", q->qid, q->hq.outstanding);
 		q->broken = true;

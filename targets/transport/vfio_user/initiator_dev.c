@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* vfio-user initiator, VMM side: region info, doorbell mmap, config space, IRQs, DMA maps, options. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "iopath/log.h"
 #include "iopath/util.h"
+#include "iopath/option.h"
 #include "initiator_internal.h"
 
 /* ---- device setup (the VMM part) ---- */
@@ -263,9 +265,20 @@ vfu_ini_dma_map(struct vfu_ini *v)
 	return vfu_client_call(&v->cl, VFIO_USER_DMA_MAP, &m, sizeof(m), NULL, 0, NULL, 0);
 }
 
-/* "mem=SIZE,dma=fd|msg" */
+struct ini_recon_opt {
+	uint64_t ns;
+};
+
+static const struct iop_option ini_recon_opts[] = {
+	{"reconnect", NULL, IOP_OPT_TIME, offsetof(struct ini_recon_opt, ns), "0", 0, 0, NULL,
+	 "on server loss keep reconnecting this long, then resubmit what was in flight"},
+	{NULL},
+};
+
+/* "mem=SIZE,dma=fd|msg,irq=msix|intx,reconnect=TIME" */
 int
-vfu_ini_parse_opts(const char *opts, uint64_t *memsz, bool *msg_dma, bool *intx)
+vfu_ini_parse_opts(const char *opts, uint64_t *memsz, bool *msg_dma, bool *intx,
+		   uint64_t *reconnect_ns)
 {
 	char buf[256], *save = NULL, *kv;
 
@@ -290,6 +303,13 @@ vfu_ini_parse_opts(const char *opts, uint64_t *memsz, bool *msg_dma, bool *intx)
 			*intx = true;
 		} else if (!strcmp(kv, "irq=msix")) {
 			*intx = false;
+		} else if (!strncmp(kv, "reconnect=", 10)) {
+			struct ini_recon_opt r = {0};
+
+			if (iop_opt_set(ini_recon_opts, &r, "reconnect", kv + 10, NULL, 0)) {
+				return -EINVAL;
+			}
+			*reconnect_ns = r.ns;
 		} else {
 			return -EINVAL;
 		}

@@ -50,6 +50,7 @@ struct vfu_iq {
 	bool db_pending;           /* SQEs written, tail doorbell not yet rung */
 	bool broken;
 	uint32_t idle_polls;       /* polls that found nothing with commands outstanding */
+	uint32_t gen;              /* reconnect: server generation this queue was created on */
 };
 
 struct vfu_ini {
@@ -74,6 +75,17 @@ struct vfu_ini {
 	pthread_mutex_t admin_lock;
 	struct iop_nvme_host_ctrlr nc;
 	struct vfu_iq *queues[VFU_MAX_VECTORS];
+	/* reconnect=TIME: on server loss the first queue that notices reconnects and brings the
+	 * controller up again (gen++); every queue then re-creates itself on it and resubmits */
+	uint64_t reconnect_ns;
+	char path[108];
+	struct iop_nvme_host_params hp;
+	pthread_mutex_t recon_lock;
+	uint32_t gen;
+	int recon_err;                 /* the reconnect failed for good: every queue fails */
+	void *old_map[8];              /* doorbell maps of dead servers (queues may still store) */
+	size_t old_map_len[8];
+	unsigned int nold_map;
 };
 
 /** Map the sparse doorbell area of BAR0 (region info with capabilities + fd). */
@@ -88,7 +100,8 @@ void vfu_ini_io_fds(struct vfu_ini *v);
 void *vfu_ini_dma_ptr(void *arg, uint64_t addr, uint64_t len, bool write);
 /** DMA_MAP the arenas (the data arena without an fd in dma=msg mode). */
 int vfu_ini_dma_map(struct vfu_ini *v);
-/** Parse "mem=SIZE,dma=fd|msg,irq=msix|intx". \return 0 or -EINVAL. */
-int vfu_ini_parse_opts(const char *opts, uint64_t *memsz, bool *msg_dma, bool *intx);
+/** Parse "mem=SIZE,dma=fd|msg,irq=msix|intx,reconnect=TIME". \return 0 or -EINVAL. */
+int vfu_ini_parse_opts(const char *opts, uint64_t *memsz, bool *msg_dma, bool *intx,
+		       uint64_t *reconnect_ns);
 
 #endif

@@ -5,7 +5,8 @@
 # (no hang); the target restarted on the same file and address serves a new initiator that reads
 # back every acknowledged write (verify_state) intact. Then NVMe/TCP with --opts reconnect=10s:
 # the initiator rides through the restart (controller brought up again, queues reconnected, I/O
-# in flight resubmitted) and ends clean.
+# in flight resubmitted) and ends clean; vfio-user and vhost-user-blk likewise with their own
+# reconnect=TIME (and give up once TIME is over when the target does not come back).
 # TIMEOUT=180
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -73,4 +74,47 @@ if r_transports | grep -qx nvmf-tcp; then
 		fail "read-back after the reconnect run: $(r_counts "$RTMP/recon-r.out")"
 	r_stop_target
 fi
+
+# vfio-user with --opts reconnect: the queue that sees the socket hang up reconnects to the
+# socket path, redoes VERSION, DMA_MAP of the same memfd arena and the NVMe bring-up; every
+# queue then re-creates itself on the new controller and resubmits what it had in flight
+for tr in vfio-user; do
+	r_transports | grep -qx "$tr" || continue
+	R_ADDR=
+	img=$RTMP/recon-$tr.img
+	truncate -s 16M "$img"
+	r_start "$tr" "tgt-recon-$tr" "uring:path=$img"
+	r_run_bg "recon-$tr" --rw randrw --bs 4k --iodepth 16 --numjobs 2 --verify 1 --runtime 5 \
+		--verify_state "$RTMP/recon-$tr.state" --opts reconnect=10s
+	wpid=$R_PID
+	sleep 1.5
+	kill -9 "$R_TPID"
+	wait "$R_TPID" 2>/dev/null
+	RPIDS=("${RPIDS[@]/$R_TPID}")
+	sleep 0.5
+	rm -f "$R_ADDR"
+	r_start "$tr" "tgt-recon2-$tr" "uring:path=$img"
+	wait "$wpid" || fail "$tr: reconnect run failed: $(r_counts "$RTMP/recon-$tr.out")"
+	grep -q 'up again' "$RTMP/recon-$tr.log" || fail "$tr: no controller re-bring-up"
+	grep -q 'errors=0 verify_errors=0' "$RTMP/recon-$tr.out" ||
+		fail "$tr: reconnect: $(r_counts "$RTMP/recon-$tr.out")"
+	echo "ok: $tr reconnect=10s across a target restart: $(grep -o 'queue [0-9]*: reconnected.*' "$RTMP/recon-$tr.log" | paste -sd ';'), errors=0 verify_errors=0"
+	r_run "recon-r-$tr" --rw read --bs 64k --verify 1 --verify_state "$RTMP/recon-$tr.state" ||
+		fail "$tr: read-back after the reconnect run: $(r_counts "$RTMP/recon-r-$tr.out")"
+	# a target that does not come back: the run fails once reconnect=1s is over, no hang
+	r_run_bg "recon-gone-$tr" --rw randwrite --bs 4k --iodepth 8 --runtime 20 \
+		--opts reconnect=1s
+	wpid=$R_PID
+	sleep 1
+	kill -9 "$R_TPID"
+	wait "$R_TPID" 2>/dev/null
+	RPIDS=("${RPIDS[@]/$R_TPID}")
+	t0=$SECONDS
+	wait "$wpid" && fail "$tr: run exited 0 although its target never came back"
+	[ $((SECONDS - t0)) -le 10 ] || fail "$tr: gave up only after $((SECONDS - t0)) s"
+	grep -q 'could not reconnect within' "$RTMP/recon-gone-$tr.log" ||
+		fail "$tr: no reconnect failure message: $(tail -n 3 "$RTMP/recon-gone-$tr.log")"
+	echo "ok: $tr reconnect=1s without a restart: gave up in $((SECONDS - t0)) s"
+	R_TPID=0
+done
 echo PASS

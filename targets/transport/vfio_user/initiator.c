@@ -962,7 +962,9 @@ static const struct iop_initiator_ops vfio_user_initiator_ops = {
 	.scheme = "vfio-user",
 	.help = "vfio-user client driving an NVMe PCIe controller (vfio-user:///path/to/sock); "
 		"opts: mem=SIZE shared memory arena (default 256M), dma=msg: I/O buffers mapped "
-		"without an fd (server uses DMA_READ/DMA_WRITE), irq=intx: legacy INTx instead of MSI-X",
+		"without an fd (server uses DMA_READ/DMA_WRITE), irq=intx: legacy INTx instead of MSI-X, "
+		"reconnect=TIME: on server loss reconnect, bring the controller up again and "
+		"resubmit (polling, dma=fd)",
 	.open = ini_open,
 	.close = ini_close,
 	.queue_open = ini_queue_open,

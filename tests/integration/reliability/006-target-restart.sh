@@ -5,7 +5,7 @@
 # (no hang); the target restarted on the same file and address serves a new initiator that reads
 # back every acknowledged write (verify_state) intact. Then NVMe/TCP with --opts reconnect=10s:
 # the initiator rides through the restart (controller brought up again, queues reconnected, I/O
-# in flight resubmitted) and ends clean; vfio-user and vhost-user-blk likewise with their own
+# in flight resubmitted) and ends clean; vfio-user likewise with its own
 # reconnect=TIME (and give up once TIME is over when the target does not come back).
 # TIMEOUT=180
 HERE=$(cd "$(dirname "$0")" && pwd)

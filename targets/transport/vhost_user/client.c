@@ -31,6 +31,7 @@ struct vhuc_opts {
 	uint64_t lun;
 	bool packed;
 	bool memslots;
+	uint64_t reconnect_ns;
 };
 
 static const struct iop_option vhuc_opt_rows[] = {
@@ -44,6 +45,9 @@ static const struct iop_option vhuc_opt_rows[] = {
 	 "share memory as two regions with ADD_MEM_REG (CONFIGURE_MEM_SLOTS) when offered"},
 	{"packed", NULL, IOP_OPT_BOOL, offsetof(struct vhuc_opts, packed), "0", 0, 0, NULL,
 	 "use packed virtqueues (VIRTIO_F_RING_PACKED) when the back end offers them"},
+	{"reconnect", NULL, IOP_OPT_TIME, offsetof(struct vhuc_opts, reconnect_ns), "0", 0, 0, NULL,
+	 "on back-end loss keep reconnecting this long, set the device up again with the same "
+	 "memory and resubmit what was in flight (0: fail the queue)"},
 	{NULL},
 };
 
@@ -64,6 +68,13 @@ struct vhuc {
 	unsigned int lun;
 	bool read_only;
 	struct vhu_trace *trace;
+	/* reconnect=TIME: the first queue that sees the loss reconnects (gen++), every queue
+	 * then sets its vring up again on the new connection and resubmits */
+	struct vhuc_opts o;
+	char path[512];
+	pthread_mutex_t recon_lock;
+	uint32_t gen;
+	int recon_err;
 };
 
 struct vhuc_slot {
@@ -84,6 +95,9 @@ struct vhuc_queue {
 	unsigned int depth;
 	uint64_t tag;
 	unsigned int empty_polls;  /* polls without completions while I/O is outstanding */
+	void *ring;                /* in shared memory, kept across a reconnect */
+	uint32_t gen;
+	bool broken;               /* the reconnect gave up */
 };
 
 static inline uint64_t
@@ -214,16 +228,20 @@ static int
 vhuc_vring_setup(struct vhuc *c, struct vhuc_queue *q)
 {
 	size_t bytes = iop_vdrv_ring_bytes((uint16_t)c->queue_size);
-	void *ring = vhuc_alloc(c, bytes);
+	void *ring = q->ring;
 	struct vhu_vring_state st = {.index = q->vring};
 	struct vhu_vring_addr a = {.index = q->vring};
 	uint64_t idx = q->vring;
 	int rc;
 
 	if (!ring) {
+		ring = q->ring = vhuc_alloc(c, bytes);
+	}
+	if (!ring) {
 		IOP_ERR("vhost-user: shared memory exhausted (raise mem=)");
 		return -ENOMEM;
 	}
+	iop_vdrv_fini(&q->drv); /* set up again after a reconnect */
 	if (c->features & (1ull << VHU_VIRTIO_F_RING_PACKED)) {
 		rc = iop_vdrv_init_packed(&q->drv, ring, (uint16_t)c->queue_size);
 	} else {
@@ -233,8 +251,12 @@ vhuc_vring_setup(struct vhuc *c, struct vhuc_queue *q)
 	if (rc) {
 		return rc;
 	}
-	q->kickfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	q->callfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->kickfd < 0) {
+		q->kickfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	}
+	if (q->callfd < 0) {
+		q->callfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	}
 	if (q->kickfd < 0 || q->callfd < 0) {
 		return -errno;
 	}
@@ -365,71 +387,18 @@ vhuc_scsi_probe(struct vhuc *c)
 	return rc;
 }
 
+/* Features, protocol features, owner, queue count, config space, SET_FEATURES (c->lock held).
+ * Used at open and by a reconnect. */
 static int
-vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
+vhuc_handshake(struct vhuc *c, const struct vhuc_opts *op)
 {
-	struct vhuc_opts o = {0};
-	struct vhu_mem mt = {0};
-	struct iop_uri u;
-	struct vhuc *c;
-	char err[256];
+	const struct vhuc_opts o = *op;
 	uint64_t offered, want;
 	int rc;
 
-	if (iop_uri_parse(cfg->uri, &u, err, sizeof(err))) {
-		IOP_ERR("%s", err);
-		return -EINVAL;
-	}
-	iop_opts_defaults(vhuc_opt_rows, &o);
-	if (cfg->opts && iop_opts_parse_kv(vhuc_opt_rows, &o, cfg->opts, err, sizeof(err))) {
-		IOP_ERR("%s", err);
-		return -EINVAL;
-	}
-	if (!o.packed && (o.queue_size & (o.queue_size - 1))) {
-		IOP_ERR("queue_size must be a power of 2 (split rings)");
-		return -EINVAL;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&c->lock, NULL);
-	c->memfd = -1;
-	c->scsi = !strcmp(u.scheme, "vhost-user-scsi");
-	c->base.ops = c->scsi ? &vhost_user_scsi_initiator_ops :
-		      !strcmp(u.scheme, "qsd-vhost-user-blk") ? &qsd_vhost_user_blk_initiator_ops :
-								  &vhost_user_blk_initiator_ops;
-	c->interrupt = cfg->interrupt;
-	c->queue_size = (unsigned int)o.queue_size;
-	c->lun = cfg->nsid ? cfg->nsid - 1 : (unsigned int)o.lun;
-	if (cfg->trace_path) {
-		rc = vhu_trace_open(cfg->trace_path, &c->trace);
-		if (rc) {
-			IOP_ERR("%s: %s", cfg->trace_path, strerror(-rc));
-			pthread_mutex_destroy(&c->lock);
-			free(c);
-			return rc;
-		}
-	}
-	/* a back end that was just started may not listen yet: retry for up to 5 s */
-	for (uint64_t t0 = iop_now_ns();;) {
-		c->fd = vhuc_connect(u.path);
-		if ((c->fd != -ENOENT && c->fd != -ECONNREFUSED) ||
-		    iop_now_ns() - t0 > 5000000000ull) {
-			break;
-		}
-		usleep(20000);
-	}
-	if (c->fd < 0) {
-		rc = c->fd;
-		IOP_ERR("%s: %s", u.path, strerror(-rc));
-		goto fail;
-	}
-	*out = &c->base;
-	pthread_mutex_lock(&c->lock);
 	rc = vhuc_get_u64(c, VHU_GET_FEATURES, &offered);
 	if (rc) {
-		goto fail_locked;
+		return rc;
 	}
 	want = (1ull << VHU_VIRTIO_F_VERSION_1) | (1ull << VIRTIO_RING_F_EVENT_IDX) |
 	       (1ull << VHU_F_PROTOCOL_FEATURES) |
@@ -443,7 +412,7 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	if (!(offered & (1ull << VHU_VIRTIO_F_VERSION_1))) {
 		IOP_ERR("vhost-user: back end does not offer VIRTIO_F_VERSION_1");
 		rc = -EPROTO;
-		goto fail_locked;
+		return rc;
 	}
 	c->features = offered & want;
 	if (c->features & (1ull << VHU_F_PROTOCOL_FEATURES)) {
@@ -451,20 +420,20 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 
 		rc = vhuc_get_u64(c, VHU_GET_PROTOCOL_FEATURES, &p);
 		if (rc) {
-			goto fail_locked;
+			return rc;
 		}
 		p &= (1ull << VHU_PROTOCOL_F_MQ) | (1ull << VHU_PROTOCOL_F_REPLY_ACK) |
 		     (1ull << VHU_PROTOCOL_F_CONFIG) |
 		     (o.memslots ? 1ull << VHU_PROTOCOL_F_CONFIGURE_MEM_SLOTS : 0);
 		rc = vhuc_set_u64(c, VHU_SET_PROTOCOL_FEATURES, p);
 		if (rc) {
-			goto fail_locked;
+			return rc;
 		}
 		c->proto = p;
 	}
 	rc = vhuc_call(c, VHU_SET_OWNER, NULL, 0, NULL, 0, NULL);
 	if (rc) {
-		goto fail_locked;
+		return rc;
 	}
 	c->nr_queues = 1;
 	if (c->proto & (1ull << VHU_PROTOCOL_F_MQ)) {
@@ -472,7 +441,7 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 
 		rc = vhuc_get_u64(c, VHU_GET_QUEUE_NUM, &nq);
 		if (rc) {
-			goto fail_locked;
+			return rc;
 		}
 		c->nr_queues = c->scsi ? (nq > 2 ? (unsigned int)nq - 2 : 0) : (unsigned int)nq;
 	}
@@ -508,30 +477,28 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		}
 		free(r);
 		if (rc) {
-			goto fail_locked;
+			return rc;
 		}
 	} else if (!c->scsi) {
 		IOP_ERR("vhost-user-blk: back end without the CONFIG protocol feature: unknown size");
 		rc = -EPROTO;
-		goto fail_locked;
+		return rc;
 	}
 	c->read_only = c->features & (1ull << VIRTIO_BLK_F_RO);
 	rc = vhuc_set_u64(c, VHU_SET_FEATURES, c->features);
 	if (rc) {
-		goto fail_locked;
+		return rc;
 	}
-	c->mem_size = o.mem;
-	c->memfd = memfd_create("iopath-vhost-user", MFD_CLOEXEC);
-	if (c->memfd < 0 || ftruncate(c->memfd, (off_t)c->mem_size)) {
-		rc = -errno;
-		goto fail_locked;
-	}
-	c->mem = mmap(NULL, c->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->memfd, 0);
-	if (c->mem == MAP_FAILED) {
-		c->mem = NULL;
-		rc = -errno;
-		goto fail_locked;
-	}
+	return 0;
+}
+
+/* The memory table: the whole memfd as one region, or two with ADD_MEM_REG (c->lock held). */
+static int
+vhuc_send_mem(struct vhuc *c)
+{
+	struct vhu_mem mt = {0};
+	int rc;
+
 	if (c->proto & (1ull << VHU_PROTOCOL_F_CONFIGURE_MEM_SLOTS)) {
 		/* two regions (two halves of the memfd at their offsets), one message each */
 		uint64_t slots = 0, half = c->mem_size / 2;
@@ -558,6 +525,90 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		mt.r[0].mmap_offset = 0;
 		rc = vhuc_call(c, VHU_SET_MEM_TABLE, &mt, 8 + sizeof(mt.r[0]), &c->memfd, 1, NULL);
 	}
+	return rc;
+}
+
+static int
+vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
+{
+	struct vhuc_opts o = {0};
+	struct iop_uri u;
+	struct vhuc *c;
+	char err[256];
+	int rc;
+
+	if (iop_uri_parse(cfg->uri, &u, err, sizeof(err))) {
+		IOP_ERR("%s", err);
+		return -EINVAL;
+	}
+	iop_opts_defaults(vhuc_opt_rows, &o);
+	if (cfg->opts && iop_opts_parse_kv(vhuc_opt_rows, &o, cfg->opts, err, sizeof(err))) {
+		IOP_ERR("%s", err);
+		return -EINVAL;
+	}
+	if (!o.packed && (o.queue_size & (o.queue_size - 1))) {
+		IOP_ERR("queue_size must be a power of 2 (split rings)");
+		return -EINVAL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->recon_lock, NULL);
+	c->memfd = -1;
+	c->o = o;
+	snprintf(c->path, sizeof(c->path), "%s", u.path);
+	c->scsi = !strcmp(u.scheme, "vhost-user-scsi");
+	c->base.ops = c->scsi ? &vhost_user_scsi_initiator_ops :
+		      !strcmp(u.scheme, "qsd-vhost-user-blk") ? &qsd_vhost_user_blk_initiator_ops :
+								  &vhost_user_blk_initiator_ops;
+	c->interrupt = cfg->interrupt;
+	c->queue_size = (unsigned int)o.queue_size;
+	c->lun = cfg->nsid ? cfg->nsid - 1 : (unsigned int)o.lun;
+	if (cfg->trace_path) {
+		rc = vhu_trace_open(cfg->trace_path, &c->trace);
+		if (rc) {
+			IOP_ERR("%s: %s", cfg->trace_path, strerror(-rc));
+			pthread_mutex_destroy(&c->lock);
+			pthread_mutex_destroy(&c->recon_lock);
+			free(c);
+			return rc;
+		}
+	}
+	/* a back end that was just started may not listen yet: retry for up to 5 s */
+	for (uint64_t t0 = iop_now_ns();;) {
+		c->fd = vhuc_connect(u.path);
+		if ((c->fd != -ENOENT && c->fd != -ECONNREFUSED) ||
+		    iop_now_ns() - t0 > 5000000000ull) {
+			break;
+		}
+		usleep(20000);
+	}
+	if (c->fd < 0) {
+		rc = c->fd;
+		IOP_ERR("%s: %s", u.path, strerror(-rc));
+		goto fail;
+	}
+	*out = &c->base;
+	pthread_mutex_lock(&c->lock);
+	rc = vhuc_handshake(c, &o);
+	if (rc) {
+		goto fail_locked;
+	}
+	c->mem_size = o.mem;
+	c->memfd = memfd_create("iopath-vhost-user", MFD_CLOEXEC);
+	if (c->memfd < 0 || ftruncate(c->memfd, (off_t)c->mem_size)) {
+		rc = -errno;
+		goto fail_locked;
+	}
+	c->mem = mmap(NULL, c->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->memfd, 0);
+	if (c->mem == MAP_FAILED) {
+		c->mem = NULL;
+		rc = -errno;
+		goto fail_locked;
+	}
+	rc = vhuc_send_mem(c);
 	pthread_mutex_unlock(&c->lock);
 	if (rc) {
 		goto fail;
@@ -576,7 +627,7 @@ vhuc_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 		}
 	}
 	c->base.max_io = (IOP_VQ_MAX_IOV - 2) * 4096;
-	snprintf(c->base.desc, sizeof(c->base.desc), "%s %s%s (%u queues%s)", u.scheme, u.path,
+	snprintf(c->base.desc, sizeof(c->base.desc), "%.20s %.60s%s (%u queues%s)", u.scheme, u.path,
 		 c->read_only ? " ro" : "", c->nr_queues,
 		 (c->features & (1ull << VHU_VIRTIO_F_RING_PACKED)) ? ", packed" : "");
 	return 0;
@@ -603,6 +654,7 @@ vhuc_close(struct iop_initiator *ini)
 		close(c->memfd);
 	}
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->recon_lock);
 	vhu_trace_close(c->trace);
 	free(c);
 }
@@ -825,6 +877,9 @@ vhuc_submit(struct iop_queue *qq, struct iop_io *io)
 	uint16_t si;
 	int n, rc;
 
+	if (iop_unlikely(q->broken)) {
+		return -ECONNRESET;
+	}
 	if (!q->nfree) {
 		return -EAGAIN;
 	}
@@ -920,17 +975,146 @@ vhuc_peer_gone(struct vhuc *c)
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
+/* ---- reconnect ---- */
+
+/* Reconnect to the socket path until the deadline and set the device up again with the same
+ * memfd (c->lock held, by the first queue that saw the loss). \return 0 or the last error. */
+static int
+vhuc_reconnect_dev(struct vhuc *c, uint64_t deadline)
+{
+	uint64_t size = c->base.size, features = c->features;
+	unsigned int nr_queues = c->nr_queues;
+	int rc = -ECONNRESET;
+
+	while (iop_now_ns() < deadline) {
+		if (c->fd >= 0) {
+			close(c->fd);
+		}
+		c->fd = vhuc_connect(c->path);
+		if (c->fd >= 0) {
+			c->proto = 0;
+			rc = vhuc_handshake(c, &c->o);
+			if (!rc && (c->base.size != size || c->features != features ||
+				    c->nr_queues < nr_queues)) {
+				IOP_ERR("vhost-user: reconnect: the back end came back different "
+					"(size, features or queues)");
+				c->nr_queues = nr_queues;
+				return -EPROTO;
+			}
+			c->nr_queues = nr_queues;
+			rc = rc ? rc : vhuc_send_mem(c);
+			if (!rc) {
+				__atomic_add_fetch(&c->gen, 1, __ATOMIC_RELEASE);
+				IOP_WARN("vhost-user: reconnect: back end at %s up again", c->path);
+				return 0;
+			}
+		} else {
+			rc = c->fd;
+		}
+		usleep(100000);
+	}
+	return rc;
+}
+
+/* Set q's vring up again on the new connection and resubmit every request it had in flight
+ * (writes are idempotent, reads are re-read). */
+static int
+vhuc_queue_revive(struct vhuc_queue *q)
+{
+	struct iop_io **ios = calloc(q->depth, sizeof(*ios));
+	unsigned int n = 0;
+	int rc;
+
+	if (!ios) {
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < q->depth; i++) {
+		if (q->slots[i].io) {
+			ios[n++] = q->slots[i].io;
+			q->slots[i].io = NULL;
+		}
+		q->free[i] = (uint16_t)(q->depth - 1 - i);
+	}
+	q->nfree = q->depth;
+	q->empty_polls = 0;
+	rc = vhuc_vring_setup(q->c, q);
+	if (!rc) {
+		q->gen = q->c->gen;
+		IOP_WARN("vhost-user: queue %u: reconnected, resubmitting %u I/Os", q->vring, n);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		int r = rc ? rc : vhuc_submit(&q->base, ios[i]);
+
+		if (r) {
+			ios[i]->status = r;
+			ios[i]->cb(ios[i]);
+		}
+	}
+	free(ios);
+	return rc;
+}
+
+/* The back end is gone (or another queue already reconnected): reconnect if nobody did yet,
+ * then bring q back. \return 0, or the error that ends the queue. */
+static int
+vhuc_recover(struct vhuc_queue *q)
+{
+	struct vhuc *c = q->c;
+	int rc;
+
+	pthread_mutex_lock(&c->recon_lock);
+	if (!c->recon_err && q->gen == __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE)) {
+		IOP_WARN("vhost-user: queue %u: back end lost with %u I/Os in flight: reconnecting "
+			 "for up to %llu ms", q->vring, q->depth - q->nfree,
+			 (unsigned long long)(c->o.reconnect_ns / 1000000));
+		pthread_mutex_lock(&c->lock);
+		rc = vhuc_reconnect_dev(c, iop_now_ns() + c->o.reconnect_ns);
+		pthread_mutex_unlock(&c->lock);
+		if (rc) {
+			IOP_ERR("vhost-user: could not reconnect within %llu ms: %s",
+				(unsigned long long)(c->o.reconnect_ns / 1000000), strerror(-rc));
+			c->recon_err = rc;
+		}
+	}
+	rc = c->recon_err ? c->recon_err : vhuc_queue_revive(q);
+	pthread_mutex_unlock(&c->recon_lock);
+	if (rc) {
+		q->broken = true;
+		for (unsigned int i = 0; i < q->depth; i++) {
+			struct iop_io *io = q->slots[i].io;
+
+			if (io) {
+				q->slots[i].io = NULL;
+				io->status = -ECONNRESET;
+				io->cb(io);
+			}
+		}
+	}
+	return rc;
+}
+
 static int
 vhuc_poll(struct iop_queue *qq, unsigned int max, unsigned int timeout_us)
 {
 	struct vhuc_queue *q = (struct vhuc_queue *)qq;
-	int n = vhuc_reap(q, max);
+	int n;
 
+	if (iop_unlikely(q->c->o.reconnect_ns && !q->broken &&
+			 q->gen != __atomic_load_n(&q->c->gen, __ATOMIC_ACQUIRE))) {
+		n = vhuc_recover(q); /* another queue reconnected: follow */
+		if (n) {
+			return n;
+		}
+	}
+	n = vhuc_reap(q, max);
 	if (n || q->nfree == q->depth) {
 		q->empty_polls = 0;
 		return n;
 	}
 	if (++q->empty_polls % (q->c->interrupt ? 64 : 65536) == 0 && vhuc_peer_gone(q->c)) {
+		if (q->c->o.reconnect_ns && !q->broken) {
+			return vhuc_recover(q);
+		}
 		IOP_ERR_RATELIMIT("vhost-user: back end closed the connection with %u I/Os in flight",
 				  q->depth - q->nfree);
 		return -EPIPE;

@@ -5,7 +5,7 @@
 # (no hang); the target restarted on the same file and address serves a new initiator that reads
 # back every acknowledged write (verify_state) intact. Then NVMe/TCP with --opts reconnect=10s:
 # the initiator rides through the restart (controller brought up again, queues reconnected, I/O
-# in flight resubmitted) and ends clean; vfio-user likewise with its own
+# in flight resubmitted) and ends clean; vfio-user, vhost-user-blk and -scsi likewise with their
 # reconnect=TIME (and give up once TIME is over when the target does not come back).
 # TIMEOUT=180
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -75,10 +75,11 @@ if r_transports | grep -qx nvmf-tcp; then
 	r_stop_target
 fi
 
-# vfio-user with --opts reconnect: the queue that sees the socket hang up reconnects to the
-# socket path, redoes VERSION, DMA_MAP of the same memfd arena and the NVMe bring-up; every
-# queue then re-creates itself on the new controller and resubmits what it had in flight
-for tr in vfio-user; do
+# vfio-user, vhost-user-blk/scsi with --opts reconnect: the queue that sees the socket hang up
+# reconnects to the socket path and sets the device up again with the same memfd (vfio-user:
+# VERSION, DMA_MAP, NVMe bring-up; vhost-user: features, config, memory table); every queue then
+# re-creates itself (I/O queue pair / vring) and resubmits what it had in flight
+for tr in vfio-user vhost-user-blk vhost-user-scsi; do
 	r_transports | grep -qx "$tr" || continue
 	R_ADDR=
 	img=$RTMP/recon-$tr.img

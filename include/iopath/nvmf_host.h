@@ -45,6 +45,22 @@ void iop_nvmf_ka_stop(struct iop_nvmf_ka *ka);
 /** Stop, then release the lock and condition. */
 void iop_nvmf_ka_fini(struct iop_nvmf_ka *ka);
 
+/** A synchronous command (bring-up, Connect, keep alive) the transport completes. */
+struct iop_nvmf_sync {
+	bool done;                 /* set by the transport when the command ended */
+	int err;                   /* negative errno when it ended without a response */
+	struct iop_nvme_cpl cpl;   /* the response */
+};
+
+/**
+ * Outcome of a synchronous command once the transport stopped waiting: broken is the
+ * connection's negative errno (0 while it is up). \return 0 and *cpl, or negative errno.
+ */
+int iop_nvmf_sync_result(const struct iop_nvmf_sync *s, int broken, struct iop_nvme_cpl *cpl);
+
+/** Data direction (IOP_NVME_XFER_*) of a command, fabrics commands (by FCTYPE) included. */
+uint8_t iop_nvmf_cmd_xfer(const struct iop_nvme_cmd *cmd);
+
 /** Fill bring-up parameters for a fabrics controller (admin queue of 32 entries). */
 void iop_nvmf_host_params_init(struct iop_nvme_host_params *hp, const char *subnqn,
 			       const char *hostnqn, unsigned int nr_queues, uint32_t kato_ms,

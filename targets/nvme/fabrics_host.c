@@ -138,3 +138,25 @@ iop_nvmf_host_icd_max(const struct iop_nvme_host_ctrlr *c)
 {
 	return c->ioccsz > 64 ? c->ioccsz - 64 : 0;
 }
+
+int
+iop_nvmf_sync_result(const struct iop_nvmf_sync *s, int broken, struct iop_nvme_cpl *cpl)
+{
+	if (!s->done) {
+		return broken ? broken : -ETIMEDOUT;
+	}
+	if (s->err) {
+		return s->err;
+	}
+	*cpl = s->cpl;
+	return 0;
+}
+
+uint8_t
+iop_nvmf_cmd_xfer(const struct iop_nvme_cmd *cmd)
+{
+	if (cmd->opc == IOP_NVME_OPC_FABRIC) {
+		return ((const struct iop_nvmf_cmd *)cmd)->fctype & 3;
+	}
+	return cmd->opc & 3;
+}

@@ -57,15 +57,9 @@ static const struct iop_option g_ri_opts[] = {
 
 enum { RI_WR_RECV = 0, RI_WR_SEND = 1 };
 
-struct ri_sync {
-	bool done;
-	int err;
-	struct iop_nvme_cpl cpl;
-};
-
 struct ri_cmd {
 	struct iop_io *io;
-	struct ri_sync *sync;
+	struct iop_nvmf_sync *sync;
 	void *sync_data;
 	uint32_t len;
 	uint16_t cid;
@@ -382,16 +376,13 @@ static int
 ri_sync_cmd(struct ri_conn *c, struct iop_nvme_cmd *sqe, void *data, uint32_t len,
 	    struct iop_nvme_cpl *cpl)
 {
-	struct ri_sync s = {0};
+	struct iop_nvmf_sync s = {0};
 	struct iop_io dummy = {0};
 	struct ri_cmd *cmd;
 	uint64_t deadline = iop_now_ns() + RI_SYNC_TIMEOUT_MS * 1000000ull;
-	uint8_t xfer = sqe->opc & 3;
+	uint8_t xfer = iop_nvmf_cmd_xfer(sqe);
 	int cid;
 
-	if (sqe->opc == IOP_NVME_OPC_FABRIC) {
-		xfer = ((const struct iop_nvmf_connect_cmd *)sqe)->fctype & 3;
-	}
 	if (c->broken) {
 		return c->broken;
 	}
@@ -433,14 +424,7 @@ ri_sync_cmd(struct ri_conn *c, struct iop_nvme_cmd *sqe, void *data, uint32_t le
 		}
 		ri_wait(c, 10);
 	}
-	if (!s.done) {
-		return c->broken ? c->broken : -ETIMEDOUT;
-	}
-	if (s.err) {
-		return s.err;
-	}
-	*cpl = s.cpl;
-	return 0;
+	return iop_nvmf_sync_result(&s, c->broken, cpl);
 }
 
 /* ------------------------------------------------------------------------------ connections */

@@ -69,16 +69,10 @@ static const struct iop_option g_ini_opts[] = {
 	{NULL},
 };
 
-struct ini_sync {
-	bool done;
-	struct iop_nvme_cpl cpl;
-	int err;
-};
-
 /* Per-command transport state, one per hq slot; io->priv[0] points here. */
 struct ini_cmd {
 	struct iop_io *io;      /* NULL for synchronous admin-style commands */
-	struct ini_sync *sync;
+	struct iop_nvmf_sync *sync;
 	struct iovec *iov;
 	int iovcnt;
 	uint32_t len;
@@ -564,17 +558,16 @@ static int
 ini_sync_cmd(struct ini_conn *c, struct iop_nvme_cmd *sqe, void *data, uint32_t len,
 	     struct iop_nvme_cpl *cpl)
 {
-	struct ini_sync s = {0};
+	struct iop_nvmf_sync s = {0};
 	struct iop_io dummy = {0};
 	struct ini_cmd *cmd;
 	uint64_t deadline = iop_now_ns() + INI_SYNC_TIMEOUT_MS * 1000000ull;
 	int cid, rc;
-	uint8_t xfer = sqe->opc & 3;
+	uint8_t xfer = iop_nvmf_cmd_xfer(sqe);
 
 	if (sqe->opc == IOP_NVME_OPC_FABRIC) {
 		const struct iop_nvmf_connect_cmd *fc = (const void *)sqe;
 
-		xfer = fc->fctype & 3;
 		if (fc->fctype == IOP_NVMF_FCTYPE_CONNECT && c->ini->o.sqfc_disable) {
 			((struct iop_nvmf_connect_cmd *)sqe)->cattr |= IOP_NVMF_CATTR_DISABLE_SQFC;
 		}
@@ -620,14 +613,7 @@ ini_sync_cmd(struct ini_conn *c, struct iop_nvme_cmd *sqe, void *data, uint32_t 
 		}
 		ini_wait_fd(c, 10);
 	}
-	if (!s.done) {
-		return c->broken ? c->broken : -ETIMEDOUT;
-	}
-	if (s.err) {
-		return s.err;
-	}
-	*cpl = s.cpl;
-	return 0;
+	return iop_nvmf_sync_result(&s, c->broken, cpl);
 }
 
 /* ------------------------------------------------------------------------------ connections */

@@ -205,6 +205,19 @@ struct backend_file_opts {
 	bool sqpoll;            /* uring only */
 };
 
+/* The option rows every file backend has (path, direct, size, create, bs), for its table. */
+#define BACKEND_FILE_OPTION_ROWS                                                                 \
+	{"path", "filename", IOP_OPT_STR, offsetof(struct backend_file_opts, path), NULL, 0, 0,  \
+	 NULL, "file or block device"},                                                          \
+	{"direct", NULL, IOP_OPT_BOOL, offsetof(struct backend_file_opts, direct), "1", 0, 0,    \
+	 NULL, "O_DIRECT (falls back to buffered when the file system refuses it)"},             \
+	{"size", NULL, IOP_OPT_SIZE, offsetof(struct backend_file_opts, size), "0", 0, 0, NULL,  \
+	 "bytes to use; 0 = the file's or device's size"},                                       \
+	{"create", NULL, IOP_OPT_BOOL, offsetof(struct backend_file_opts, create), "0", 0, 0,    \
+	 NULL, "create the file / extend it to size="},                                          \
+	{"bs", NULL, IOP_OPT_UINT, offsetof(struct backend_file_opts, bs), "0", 0, 4096, NULL,   \
+	 "logical block size 512 or 4096; 0 = the device's / O_DIRECT alignment"}
+
 /* An opened file or block device, ready for I/O at [0, size). */
 struct backend_file {
 	int fd;
@@ -222,5 +235,9 @@ struct backend_file {
  * device, empty file without size=), or the errno of open/fstat/ftruncate/ioctl.
  */
 int backend_file_open(const char *mod, const struct backend_file_opts *o, struct backend_file *f);
+
+/** Backend info of an opened file: its size and block size; write zeroes, discard and a
+ * volatile cache (the page cache or the device's) supported. */
+void backend_file_info(const struct backend_file *f, struct iop_backend_info *info);
 
 #endif

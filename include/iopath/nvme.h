@@ -145,6 +145,18 @@ void iop_nvme_subsys_allow_any_host(struct iop_nvme_subsys *ss, bool allow);
 /** Allow one host NQN. \return 0, -EEXIST, -ENOSPC, -EINVAL (bad NQN). */
 int iop_nvme_subsys_add_host(struct iop_nvme_subsys *ss, const char *hostnqn);
 
+/**
+ * The setup every fabrics target does: create the target from opts, then one subsystem nqn
+ * with backends[0..nr) as namespaces 1..nr. allow_hosts: '+'-separated host NQNs allowed to
+ * connect, NULL = any host. *tgt and *ss are set as soon as created, so on failure the
+ * caller's teardown (iop_nvme_tgt_destroy(*tgt)) releases them. \return 0 or negative errno
+ * (logged).
+ */
+int iop_nvme_tgt_setup_subsys(const struct iop_nvme_tgt_opts *opts, const char *nqn,
+			      const char *allow_hosts, struct iop_backend *const *backends,
+			      unsigned int nr, struct iop_nvme_tgt **tgt,
+			      struct iop_nvme_subsys **ss);
+
 /** \return true when hostnqn may connect to ss (the discovery subsystem allows everyone). */
 bool iop_nvme_subsys_host_allowed(struct iop_nvme_subsys *ss, const char *hostnqn);
 

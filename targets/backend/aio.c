@@ -42,16 +42,7 @@ struct aio_chan {
 };
 
 static const struct iop_option aio_options[] = {
-	{"path", "filename", IOP_OPT_STR, offsetof(struct backend_file_opts, path), NULL, 0, 0,
-	 NULL, "file or block device"},
-	{"direct", NULL, IOP_OPT_BOOL, offsetof(struct backend_file_opts, direct), "1", 0, 0, NULL,
-	 "O_DIRECT (falls back to buffered when the file system refuses it)"},
-	{"size", NULL, IOP_OPT_SIZE, offsetof(struct backend_file_opts, size), "0", 0, 0, NULL,
-	 "bytes to use; 0 = the file's or device's size"},
-	{"create", NULL, IOP_OPT_BOOL, offsetof(struct backend_file_opts, create), "0", 0, 0, NULL,
-	 "create the file / extend it to size="},
-	{"bs", NULL, IOP_OPT_UINT, offsetof(struct backend_file_opts, bs), "0", 0, 4096, NULL,
-	 "logical block size 512 or 4096; 0 = the device's / O_DIRECT alignment"},
+	BACKEND_FILE_OPTION_ROWS,
 	{NULL},
 };
 
@@ -75,11 +66,7 @@ aio_open(const void *opts_, struct iop_backend **out)
 		IOP_NOTICE("aio: %s: without O_DIRECT, io_submit() runs each I/O synchronously\n",
 			   o->path);
 	}
-	ab->be.info.size = ab->file.size;
-	ab->be.info.block_size = ab->file.block_size;
-	ab->be.info.write_zeroes = true;
-	ab->be.info.discard = true;
-	ab->be.info.volatile_cache = true;
+	backend_file_info(&ab->file, &ab->be.info);
 	*out = &ab->be;
 	return 0;
 }

@@ -137,6 +137,64 @@ backend_cq_reap(struct backend_cq *q, unsigned int max)
 	return (int)n;
 }
 
+/*
+ * Channels of the backends that do the work inside submit() (null, malloc): completion=inline
+ * runs the callback there and returns IOP_SUBMIT_DONE; completion=poll queues the finished I/O
+ * (BUSY at `depth` in flight) and the next poll() runs the callback.
+ */
+enum backend_imm_completion { BACKEND_COMPLETE_INLINE, BACKEND_COMPLETE_POLL };
+
+/** Names of enum backend_imm_completion for the completion= option rows. */
+extern const char *const backend_imm_completion_names[];
+
+struct backend_imm_chan {
+	struct iop_backend_chan ch;
+	bool inline_cpl;
+	unsigned int depth;
+	struct backend_cq cq;
+};
+
+/** Geometry check of size=/bs= for module mod (errors logged). \return 0 or -EINVAL. */
+int backend_imm_geometry(const char *mod, uint64_t size, uint64_t bs);
+
+/** A channel on be. \return 0, -EINVAL (depth 0), -ENOMEM. */
+int backend_imm_chan_open(struct iop_backend *be, bool inline_cpl, unsigned int depth,
+			  struct iop_backend_chan **out);
+void backend_imm_chan_close(struct iop_backend_chan *ch);
+/** chan_fd of these backends: no fd, poll() is never waited on. */
+int backend_imm_chan_fd(struct iop_backend_chan *ch);
+
+/** Submit io whose work exec() does at once (returning io->status). */
+static inline enum iop_submit_status
+backend_imm_submit(struct iop_backend_chan *ch, struct iop_io *io,
+		   int (*exec)(struct iop_backend *be, struct iop_io *io))
+{
+	struct backend_imm_chan *c = (struct backend_imm_chan *)ch;
+
+	if (iop_likely(c->inline_cpl)) {
+		io->status = exec(ch->be, io);
+		io->cb(io);
+		return IOP_SUBMIT_DONE;
+	}
+	if (backend_cq_count(&c->cq) >= c->depth) {
+		return IOP_SUBMIT_BUSY;
+	}
+	io->status = exec(ch->be, io);
+	backend_cq_push(&c->cq, io);
+	return IOP_SUBMIT_QUEUED;
+}
+
+static inline int
+backend_imm_poll(struct iop_backend_chan *ch, unsigned int max)
+{
+	struct backend_imm_chan *c = (struct backend_imm_chan *)ch;
+
+	if (c->inline_cpl) {
+		return 0;
+	}
+	return backend_cq_reap(&c->cq, max);
+}
+
 /* Options shared by the file backends (uring, aio); each module's option rows point here. */
 struct backend_file_opts {
 	char *path;
@@ -146,6 +204,19 @@ struct backend_file_opts {
 	uint64_t bs;            /* 0 = auto */
 	bool sqpoll;            /* uring only */
 };
+
+/* The option rows every file backend has (path, direct, size, create, bs), for its table. */
+#define BACKEND_FILE_OPTION_ROWS                                                                 \
+	{"path", "filename", IOP_OPT_STR, offsetof(struct backend_file_opts, path), NULL, 0, 0,  \
+	 NULL, "file or block device"},                                                          \
+	{"direct", NULL, IOP_OPT_BOOL, offsetof(struct backend_file_opts, direct), "1", 0, 0,    \
+	 NULL, "O_DIRECT (falls back to buffered when the file system refuses it)"},             \
+	{"size", NULL, IOP_OPT_SIZE, offsetof(struct backend_file_opts, size), "0", 0, 0, NULL,  \
+	 "bytes to use; 0 = the file's or device's size"},                                       \
+	{"create", NULL, IOP_OPT_BOOL, offsetof(struct backend_file_opts, create), "0", 0, 0,    \
+	 NULL, "create the file / extend it to size="},                                          \
+	{"bs", NULL, IOP_OPT_UINT, offsetof(struct backend_file_opts, bs), "0", 0, 4096, NULL,   \
+	 "logical block size 512 or 4096; 0 = the device's / O_DIRECT alignment"}
 
 /* An opened file or block device, ready for I/O at [0, size). */
 struct backend_file {
@@ -164,5 +235,9 @@ struct backend_file {
  * device, empty file without size=), or the errno of open/fstat/ftruncate/ioctl.
  */
 int backend_file_open(const char *mod, const struct backend_file_opts *o, struct backend_file *f);
+
+/** Backend info of an opened file: its size and block size; write zeroes, discard and a
+ * volatile cache (the page cache or the device's) supported. */
+void backend_file_info(const struct backend_file *f, struct iop_backend_info *info);
 
 #endif

@@ -183,3 +183,13 @@ out_close:
 	}
 	return rc;
 }
+
+void
+backend_file_info(const struct backend_file *f, struct iop_backend_info *info)
+{
+	info->size = f->size;
+	info->block_size = f->block_size;
+	info->write_zeroes = true;
+	info->discard = true;
+	info->volatile_cache = true;
+}

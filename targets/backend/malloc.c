@@ -19,12 +19,10 @@
 
 #define MALLOC_MADV_MIN (64u * 1024)    /* below this, memset beats madvise + page faults */
 
-enum malloc_completion { MALLOC_COMPLETE_INLINE, MALLOC_COMPLETE_POLL };
-
 struct malloc_opts {
 	uint64_t size;
 	uint64_t bs;
-	int completion;
+	int completion;         /* enum backend_imm_completion */
 };
 
 struct malloc_backend {
@@ -35,23 +33,13 @@ struct malloc_backend {
 	bool inline_cpl;
 };
 
-struct malloc_chan {
-	struct iop_backend_chan ch;
-	struct malloc_backend *mb;
-	bool inline_cpl;
-	unsigned int depth;
-	struct backend_cq cq;
-};
-
-static const char *const malloc_completion_names[] = {"inline", "poll", NULL};
-
 static const struct iop_option malloc_options[] = {
 	{"size", NULL, IOP_OPT_SIZE, offsetof(struct malloc_opts, size), "1G", 4096, 0, NULL,
 	 "RAM disk size in bytes (allocated lazily)"},
 	{"bs", NULL, IOP_OPT_UINT, offsetof(struct malloc_opts, bs), "512", 512, 4096, NULL,
 	 "logical block size: 512 or 4096"},
 	{"completion", NULL, IOP_OPT_ENUM, offsetof(struct malloc_opts, completion), "inline", 0, 0,
-	 malloc_completion_names, "inline: done inside submit(); poll: done at the next poll()"},
+	 backend_imm_completion_names, "inline: done inside submit(); poll: done at the next poll()"},
 	{NULL},
 };
 
@@ -60,15 +48,10 @@ malloc_open(const void *opts_, struct iop_backend **out)
 {
 	const struct malloc_opts *o = opts_;
 	struct malloc_backend *mb;
+	int rc = backend_imm_geometry("malloc", o->size, o->bs);
 
-	if (!backend_bs_valid(o->bs)) {
-		IOP_ERR("malloc: bs=%llu must be 512 or 4096\n", (unsigned long long)o->bs);
-		return -EINVAL;
-	}
-	if (o->size % o->bs) {
-		IOP_ERR("malloc: size=%llu is not a multiple of bs=%llu\n",
-			(unsigned long long)o->size, (unsigned long long)o->bs);
-		return -EINVAL;
+	if (rc) {
+		return rc;
 	}
 	if (o->size > (uint64_t)SIZE_MAX / 2) {
 		IOP_ERR("malloc: size=%llu is too large for this address space\n",
@@ -84,8 +67,7 @@ malloc_open(const void *opts_, struct iop_backend **out)
 	mb->mem = mmap(NULL, mb->map_len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mb->mem == MAP_FAILED) {
-		int rc = -errno;
-
+		rc = -errno;
 		IOP_ERR("malloc: cannot map %llu bytes: %s\n", (unsigned long long)o->size,
 			strerror(-rc));
 		free(mb);
@@ -95,7 +77,7 @@ malloc_open(const void *opts_, struct iop_backend **out)
 	mb->be.info.block_size = (uint32_t)o->bs;
 	mb->be.info.write_zeroes = true;
 	mb->be.info.discard = true;
-	mb->inline_cpl = o->completion == MALLOC_COMPLETE_INLINE;
+	mb->inline_cpl = o->completion == BACKEND_COMPLETE_INLINE;
 	*out = &mb->be;
 	return 0;
 }
@@ -112,39 +94,7 @@ malloc_close(struct iop_backend *be)
 static int
 malloc_chan_open(struct iop_backend *be, unsigned int depth, struct iop_backend_chan **out)
 {
-	struct malloc_backend *mb = (struct malloc_backend *)be;
-	struct malloc_chan *c;
-	int rc;
-
-	if (depth == 0) {
-		return -EINVAL;
-	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		return -ENOMEM;
-	}
-	c->ch.be = be;
-	c->mb = mb;
-	c->inline_cpl = mb->inline_cpl;
-	c->depth = depth;
-	if (!c->inline_cpl) {
-		rc = backend_cq_init(&c->cq, depth);
-		if (rc) {
-			free(c);
-			return rc;
-		}
-	}
-	*out = &c->ch;
-	return 0;
-}
-
-static void
-malloc_chan_close(struct iop_backend_chan *ch)
-{
-	struct malloc_chan *c = (struct malloc_chan *)ch;
-
-	backend_cq_fini(&c->cq);
-	free(c);
+	return backend_imm_chan_open(be, ((struct malloc_backend *)be)->inline_cpl, depth, out);
 }
 
 static void
@@ -164,8 +114,9 @@ malloc_zero(struct malloc_backend *mb, uint64_t off, uint64_t len)
 }
 
 static int
-malloc_exec(struct malloc_backend *mb, struct iop_io *io)
+malloc_exec(struct iop_backend *be, struct iop_io *io)
 {
+	struct malloc_backend *mb = (struct malloc_backend *)be;
 	int rc = backend_check_io(&mb->be.info, io);
 	uint8_t *p;
 
@@ -200,36 +151,7 @@ malloc_exec(struct malloc_backend *mb, struct iop_io *io)
 static enum iop_submit_status
 malloc_submit(struct iop_backend_chan *ch, struct iop_io *io)
 {
-	struct malloc_chan *c = (struct malloc_chan *)ch;
-
-	if (iop_likely(c->inline_cpl)) {
-		io->status = malloc_exec(c->mb, io);
-		io->cb(io);
-		return IOP_SUBMIT_DONE;
-	}
-	if (backend_cq_count(&c->cq) >= c->depth) {
-		return IOP_SUBMIT_BUSY;
-	}
-	io->status = malloc_exec(c->mb, io);
-	backend_cq_push(&c->cq, io);
-	return IOP_SUBMIT_QUEUED;
-}
-
-static int
-malloc_poll(struct iop_backend_chan *ch, unsigned int max)
-{
-	struct malloc_chan *c = (struct malloc_chan *)ch;
-
-	if (c->inline_cpl) {
-		return 0;
-	}
-	return backend_cq_reap(&c->cq, max);
-}
-
-static int
-malloc_chan_fd(struct iop_backend_chan *ch)
-{
-	return -1;
+	return backend_imm_submit(ch, io, malloc_exec);
 }
 
 static const struct iop_backend_ops malloc_ops = {
@@ -240,9 +162,9 @@ static const struct iop_backend_ops malloc_ops = {
 	.open = malloc_open,
 	.close = malloc_close,
 	.chan_open = malloc_chan_open,
-	.chan_close = malloc_chan_close,
+	.chan_close = backend_imm_chan_close,
 	.submit = malloc_submit,
-	.poll = malloc_poll,
-	.chan_fd = malloc_chan_fd,
+	.poll = backend_imm_poll,
+	.chan_fd = backend_imm_chan_fd,
 };
 IOP_BACKEND_REGISTER(malloc_ops)

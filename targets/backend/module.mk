@@ -1,5 +1,5 @@
 # targets/backend/: null, malloc (always), uring (liburing) and aio (libaio) backends.
-SRCS += targets/backend/null.c targets/backend/malloc.c
+SRCS += targets/backend/null.c targets/backend/malloc.c targets/backend/imm_chan.c
 ifneq ($(HAVE_URING)$(HAVE_AIO),)
 SRCS += targets/backend/file.c
 endif

@@ -49,16 +49,7 @@ struct uring_chan {
 };
 
 static const struct iop_option uring_options[] = {
-	{"path", "filename", IOP_OPT_STR, offsetof(struct backend_file_opts, path), NULL, 0, 0,
-	 NULL, "file or block device"},
-	{"direct", NULL, IOP_OPT_BOOL, offsetof(struct backend_file_opts, direct), "1", 0, 0, NULL,
-	 "O_DIRECT (falls back to buffered when the file system refuses it)"},
-	{"size", NULL, IOP_OPT_SIZE, offsetof(struct backend_file_opts, size), "0", 0, 0, NULL,
-	 "bytes to use; 0 = the file's or device's size"},
-	{"create", NULL, IOP_OPT_BOOL, offsetof(struct backend_file_opts, create), "0", 0, 0, NULL,
-	 "create the file / extend it to size="},
-	{"bs", NULL, IOP_OPT_UINT, offsetof(struct backend_file_opts, bs), "0", 0, 4096, NULL,
-	 "logical block size 512 or 4096; 0 = the device's / O_DIRECT alignment"},
+	BACKEND_FILE_OPTION_ROWS,
 	{"sqpoll", NULL, IOP_OPT_BOOL, offsetof(struct backend_file_opts, sqpoll), "0", 0, 0, NULL,
 	 "kernel SQ polling thread per channel"},
 	{NULL},
@@ -89,11 +80,7 @@ uring_open(const void *opts_, struct iop_backend **out)
 		return rc;
 	}
 	ub->sqpoll = o->sqpoll;
-	ub->be.info.size = ub->file.size;
-	ub->be.info.block_size = ub->file.block_size;
-	ub->be.info.write_zeroes = true;
-	ub->be.info.discard = true;
-	ub->be.info.volatile_cache = true;
+	backend_file_info(&ub->file, &ub->be.info);
 	*out = &ub->be;
 	return 0;
 }

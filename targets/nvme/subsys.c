@@ -558,3 +558,55 @@ nvme_subsys_host_allowed_locked(struct iop_nvme_subsys *ss, const char *hostnqn)
 {
 	return subsys_host_allowed_locked(ss, hostnqn);
 }
+
+static int
+subsys_allow_hosts(struct iop_nvme_subsys *ss, const char *allow_hosts)
+{
+	char *list, *save = NULL;
+	int rc;
+
+	if (!allow_hosts) {
+		iop_nvme_subsys_allow_any_host(ss, true);
+		return 0;
+	}
+	list = strdup(allow_hosts);
+	rc = list ? 0 : -ENOMEM;
+	for (char *h = list ? strtok_r(list, "+", &save) : NULL; h && !rc;
+	     h = strtok_r(NULL, "+", &save)) {
+		rc = iop_nvme_subsys_add_host(ss, h);
+		if (rc) {
+			IOP_ERR("allow_host %s: %s", h, strerror(-rc));
+		}
+	}
+	free(list);
+	return rc;
+}
+
+int
+iop_nvme_tgt_setup_subsys(const struct iop_nvme_tgt_opts *opts, const char *nqn,
+			  const char *allow_hosts, struct iop_backend *const *backends,
+			  unsigned int nr, struct iop_nvme_tgt **tgt, struct iop_nvme_subsys **ss)
+{
+	int rc = iop_nvme_tgt_create(opts, tgt);
+
+	if (rc) {
+		return rc;
+	}
+	rc = iop_nvme_subsys_create(*tgt, nqn, NULL, NULL, ss);
+	if (rc) {
+		IOP_ERR("subsystem %s: %s", nqn, strerror(-rc));
+		return rc;
+	}
+	rc = subsys_allow_hosts(*ss, allow_hosts);
+	if (rc) {
+		return rc;
+	}
+	for (unsigned int i = 0; i < nr; i++) {
+		rc = iop_nvme_subsys_add_ns(*ss, backends[i], i + 1, NULL);
+		if (rc) {
+			IOP_ERR("namespace %u: %s", i + 1, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}

@@ -4,17 +4,16 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <infiniband/verbs.h>
 #include <rdma/rdma_cma.h>
 #include "iopath/initiator.h"
 #include "iopath/log.h"
 #include "iopath/nvme_host.h"
 #include "iopath/nvme_spec.h"
+#include "iopath/nvmf_host.h"
 #include "iopath/option.h"
 #include "iopath/uri.h"
 #include "iopath/util.h"
@@ -58,15 +57,9 @@ static const struct iop_option g_ri_opts[] = {
 
 enum { RI_WR_RECV = 0, RI_WR_SEND = 1 };
 
-struct ri_sync {
-	bool done;
-	int err;
-	struct iop_nvme_cpl cpl;
-};
-
 struct ri_cmd {
 	struct iop_io *io;
-	struct ri_sync *sync;
+	struct iop_nvmf_sync *sync;
 	void *sync_data;
 	uint32_t len;
 	uint16_t cid;
@@ -125,11 +118,7 @@ struct ri {
 	bool interrupt;
 	struct ri_conn *admin;
 	struct iop_nvme_host_ctrlr ctrl;
-	pthread_mutex_t admin_lock;
-	pthread_cond_t ka_cond;
-	pthread_t ka_thread;
-	bool ka_running, ka_stop;
-	uint32_t ka_period_ms;
+	struct iop_nvmf_ka ka;   /* keep alive; its lock guards the admin connection */
 };
 
 /* ------------------------------------------------------------------------------ completion */
@@ -387,16 +376,13 @@ static int
 ri_sync_cmd(struct ri_conn *c, struct iop_nvme_cmd *sqe, void *data, uint32_t len,
 	    struct iop_nvme_cpl *cpl)
 {
-	struct ri_sync s = {0};
+	struct iop_nvmf_sync s = {0};
 	struct iop_io dummy = {0};
 	struct ri_cmd *cmd;
 	uint64_t deadline = iop_now_ns() + RI_SYNC_TIMEOUT_MS * 1000000ull;
-	uint8_t xfer = sqe->opc & 3;
+	uint8_t xfer = iop_nvmf_cmd_xfer(sqe);
 	int cid;
 
-	if (sqe->opc == IOP_NVME_OPC_FABRIC) {
-		xfer = ((const struct iop_nvmf_connect_cmd *)sqe)->fctype & 3;
-	}
 	if (c->broken) {
 		return c->broken;
 	}
@@ -438,14 +424,7 @@ ri_sync_cmd(struct ri_conn *c, struct iop_nvme_cmd *sqe, void *data, uint32_t le
 		}
 		ri_wait(c, 10);
 	}
-	if (!s.done) {
-		return c->broken ? c->broken : -ETIMEDOUT;
-	}
-	if (s.err) {
-		return s.err;
-	}
-	*cpl = s.cpl;
-	return 0;
+	return iop_nvmf_sync_result(&s, c->broken, cpl);
 }
 
 /* ------------------------------------------------------------------------------ connections */
@@ -699,71 +678,29 @@ fail:
 	return rc;
 }
 
+/* "Send and wait" on one connection: the admin queue's for bring-up, an I/O queue's for its
+ * Connect. */
 static int
-ri_admin_send(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len,
-	      struct iop_nvme_cpl *cpl)
+ri_conn_send(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len,
+	     struct iop_nvme_cpl *cpl)
 {
 	return ri_sync_cmd(ctx, cmd, data, len, cpl);
 }
 
 static const struct iop_nvme_host_ops g_ri_host_ops = {
-	.admin = ri_admin_send,
+	.admin = ri_conn_send,
 };
 
 /* ------------------------------------------------------------------------------ initiator ops */
 
-static void *
-ri_ka_main(void *arg)
+/* Keep alive: on whatever the admin connection is. */
+static int
+ri_ka_send(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len,
+	   struct iop_nvme_cpl *cpl)
 {
-	struct ri *ini = arg;
+	struct ri *ini = ctx;
 
-	pthread_mutex_lock(&ini->admin_lock);
-	while (!ini->ka_stop) {
-		struct timespec ts;
-		struct iop_nvme_cmd cmd;
-		struct iop_nvme_cpl cpl;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += ini->ka_period_ms / 1000;
-		ts.tv_nsec += (long)(ini->ka_period_ms % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		if (pthread_cond_timedwait(&ini->ka_cond, &ini->admin_lock, &ts) != ETIMEDOUT ||
-		    ini->ka_stop) {
-			continue;
-		}
-		iop_nvme_host_build_keep_alive(&cmd);
-		if (ri_sync_cmd(ini->admin, &cmd, NULL, 0, &cpl) || (cpl.status >> 1)) {
-			IOP_ERR("nvmf-rdma: keep alive failed");
-			break;
-		}
-	}
-	pthread_mutex_unlock(&ini->admin_lock);
-	return NULL;
-}
-
-static void
-ri_ka_start(struct ri *ini)
-{
-	struct iop_nvme_cmd cmd;
-	struct iop_nvme_cpl cpl = {0};
-	uint32_t kato;
-
-	iop_nvme_host_build_get_features(&cmd, IOP_NVME_FEAT_KEEP_ALIVE_TIMER, 0);
-	if (ri_sync_cmd(ini->admin, &cmd, NULL, 0, &cpl) || (cpl.status >> 1)) {
-		kato = (uint32_t)ini->o.kato;
-	} else {
-		kato = cpl.cdw0;
-	}
-	if (!kato) {
-		return;
-	}
-	ini->ka_period_ms = IOP_MAX(kato / 2, 50u);
-	if (pthread_create(&ini->ka_thread, NULL, ri_ka_main, ini) == 0) {
-		ini->ka_running = true;
-	}
+	return ri_sync_cmd(ini->admin, cmd, data, len, cpl);
 }
 
 static void ri_close(struct iop_initiator *base);
@@ -784,8 +721,7 @@ ri_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	if (!ini) {
 		return -ENOMEM;
 	}
-	pthread_mutex_init(&ini->admin_lock, NULL);
-	pthread_cond_init(&ini->ka_cond, NULL);
+	iop_nvmf_ka_init(&ini->ka);
 	iop_opts_defaults(g_ri_opts, &ini->o);
 	if (iop_uri_parse(cfg->uri, &ini->u, err, sizeof(err))) {
 		IOP_ERR("%s", err);
@@ -815,13 +751,8 @@ ri_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	if (rc) {
 		goto fail;
 	}
-	hp.fabrics = true;
-	hp.subnqn = ini->u.path;
-	hp.hostnqn = ini->o.hostnqn;
-	hp.admin_qsize = 32;
-	hp.nr_io_queues = (uint16_t)IOP_MAX(cfg->nr_queues, 1u);
-	hp.kato_ms = (uint32_t)ini->o.kato;
-	hp.nsid = cfg->nsid;
+	iop_nvmf_host_params_init(&hp, ini->u.path, ini->o.hostnqn, cfg->nr_queues,
+				  (uint32_t)ini->o.kato, cfg->nsid);
 	rc = iop_nvme_host_bringup(&g_ri_host_ops, ini->admin, &hp, &ini->ctrl);
 	if (rc) {
 		IOP_ERR("controller bring-up over %s failed: %s", cfg->uri, strerror(-rc));
@@ -835,7 +766,7 @@ ri_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	ini->base.max_io = ini->ctrl.max_xfer ? IOP_MIN(ini->ctrl.max_xfer, 1u << 20) : 1u << 20;
 	snprintf(ini->base.desc, sizeof(ini->base.desc), "nvmf-rdma %.30s:%d %.60s ns %u",
 		 ini->u.host, ini->u.port, ini->u.path, ini->ctrl.nsid);
-	ri_ka_start(ini);
+	iop_nvmf_ka_start(&ini->ka, "nvmf-rdma", ri_ka_send, ini, (uint32_t)ini->o.kato);
 	*out = &ini->base;
 	return 0;
 fail:
@@ -848,28 +779,14 @@ ri_close(struct iop_initiator *base)
 {
 	struct ri *ini = iop_container_of(base, struct ri, base);
 
-	if (ini->ka_running) {
-		pthread_mutex_lock(&ini->admin_lock);
-		ini->ka_stop = true;
-		pthread_cond_signal(&ini->ka_cond);
-		pthread_mutex_unlock(&ini->admin_lock);
-		pthread_join(ini->ka_thread, NULL);
-	}
+	iop_nvmf_ka_stop(&ini->ka);
 	if (ini->admin && !ini->admin->broken && ini->ctrl.cntlid) {
 		iop_nvme_host_shutdown(&g_ri_host_ops, ini->admin, &ini->ctrl);
 	}
 	ri_conn_free(ini->admin);
 	iop_opts_free(g_ri_opts, &ini->o);
-	pthread_mutex_destroy(&ini->admin_lock);
-	pthread_cond_destroy(&ini->ka_cond);
+	iop_nvmf_ka_fini(&ini->ka);
 	free(ini);
-}
-
-static int
-ri_io_send(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len,
-	   struct iop_nvme_cpl *cpl)
-{
-	return ri_sync_cmd(ctx, cmd, data, len, cpl);
 }
 
 static int
@@ -881,22 +798,16 @@ ri_queue_open(struct iop_initiator *base, unsigned int idx, unsigned int depth,
 	uint32_t qsize, icd;
 	int rc;
 
-	if (idx >= ini->ctrl.nr_io_queues) {
-		IOP_ERR("I/O queue %u: the controller granted %u queues", idx + 1,
-			ini->ctrl.nr_io_queues);
-		return -EINVAL;
+	rc = iop_nvmf_host_io_qsize(&ini->ctrl, idx, depth, &qsize);
+	if (rc) {
+		return rc;
 	}
-	qsize = IOP_MIN(depth + 1, ini->ctrl.mqes);
-	if (qsize < depth + 1) {
-		IOP_WARN("queue depth %u capped to %u by MQES", depth, qsize - 1);
-	}
-	icd = ini->ctrl.ioccsz > 64 ? ini->ctrl.ioccsz - 64 : 0;
-	icd = (uint32_t)IOP_MIN((uint64_t)icd, ini->o.in_capsule);
+	icd = (uint32_t)IOP_MIN((uint64_t)iop_nvmf_host_icd_max(&ini->ctrl), ini->o.in_capsule);
 	rc = ri_conn_open(ini, (uint16_t)(idx + 1), qsize, ini->base.max_io, icd, &c);
 	if (rc) {
 		return rc;
 	}
-	rc = iop_nvme_host_connect_io(ri_io_send, c, &ini->ctrl, (uint16_t)(idx + 1),
+	rc = iop_nvme_host_connect_io(ri_conn_send, c, &ini->ctrl, (uint16_t)(idx + 1),
 				      (uint16_t)qsize);
 	if (rc) {
 		IOP_ERR("I/O queue %u: Connect failed: %s", idx + 1, strerror(-rc));

@@ -926,22 +926,10 @@ rt_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 	no.in_capsule_data = (uint32_t)t->o.in_capsule;
 	no.kato_default_ms = (uint32_t)t->o.kato;
 	no.sgls = IOP_NVME_SGLS_SUPPORTED | IOP_NVME_SGLS_KEYED | IOP_NVME_SGLS_OFFSET;
-	rc = iop_nvme_tgt_create(&no, &t->nvme);
+	rc = iop_nvme_tgt_setup_subsys(&no, u.path, NULL, cfg->backends, cfg->nr_backends, &t->nvme,
+				       &t->ss);
 	if (rc) {
 		goto fail;
-	}
-	rc = iop_nvme_subsys_create(t->nvme, u.path, NULL, NULL, &t->ss);
-	if (rc) {
-		IOP_ERR("subsystem %s: %s", u.path, strerror(-rc));
-		goto fail;
-	}
-	iop_nvme_subsys_allow_any_host(t->ss, true);
-	for (unsigned int i = 0; i < cfg->nr_backends; i++) {
-		rc = iop_nvme_subsys_add_ns(t->ss, cfg->backends[i], i + 1, NULL);
-		if (rc) {
-			IOP_ERR("namespace %u: %s", i + 1, strerror(-rc));
-			goto fail;
-		}
 	}
 	rc = rt_listen(t);
 	if (rc) {

@@ -13,6 +13,7 @@
 #include "iopath/log.h"
 #include "iopath/nvme_host.h"
 #include "iopath/nvme_spec.h"
+#include "iopath/nvmf_host.h"
 #include "iopath/option.h"
 #include "iopath/uri.h"
 #include "iopath/util.h"
@@ -68,16 +69,10 @@ static const struct iop_option g_ini_opts[] = {
 	{NULL},
 };
 
-struct ini_sync {
-	bool done;
-	struct iop_nvme_cpl cpl;
-	int err;
-};
-
 /* Per-command transport state, one per hq slot; io->priv[0] points here. */
 struct ini_cmd {
 	struct iop_io *io;      /* NULL for synchronous admin-style commands */
-	struct ini_sync *sync;
+	struct iop_nvmf_sync *sync;
 	struct iovec *iov;
 	int iovcnt;
 	uint32_t len;
@@ -132,12 +127,7 @@ struct ini {
 	struct iop_nvme_host_ctrlr ctrl;
 	struct iop_nvme_host_params hp; /* kept for a controller re-bring-up (reconnect) */
 	uint32_t max_xfer;
-	pthread_mutex_t admin_lock;  /* admin connection: keep-alive thread vs open/close */
-	pthread_t ka_thread;
-	bool ka_running;
-	bool ka_stop;
-	pthread_cond_t ka_cond;
-	uint32_t ka_period_ms;
+	struct iop_nvmf_ka ka;       /* keep alive; its lock guards the admin connection */
 };
 
 static struct nvmf_tcp_pcap *
@@ -568,17 +558,16 @@ static int
 ini_sync_cmd(struct ini_conn *c, struct iop_nvme_cmd *sqe, void *data, uint32_t len,
 	     struct iop_nvme_cpl *cpl)
 {
-	struct ini_sync s = {0};
+	struct iop_nvmf_sync s = {0};
 	struct iop_io dummy = {0};
 	struct ini_cmd *cmd;
 	uint64_t deadline = iop_now_ns() + INI_SYNC_TIMEOUT_MS * 1000000ull;
 	int cid, rc;
-	uint8_t xfer = sqe->opc & 3;
+	uint8_t xfer = iop_nvmf_cmd_xfer(sqe);
 
 	if (sqe->opc == IOP_NVME_OPC_FABRIC) {
 		const struct iop_nvmf_connect_cmd *fc = (const void *)sqe;
 
-		xfer = fc->fctype & 3;
 		if (fc->fctype == IOP_NVMF_FCTYPE_CONNECT && c->ini->o.sqfc_disable) {
 			((struct iop_nvmf_connect_cmd *)sqe)->cattr |= IOP_NVMF_CATTR_DISABLE_SQFC;
 		}
@@ -624,14 +613,7 @@ ini_sync_cmd(struct ini_conn *c, struct iop_nvme_cmd *sqe, void *data, uint32_t 
 		}
 		ini_wait_fd(c, 10);
 	}
-	if (!s.done) {
-		return c->broken ? c->broken : -ETIMEDOUT;
-	}
-	if (s.err) {
-		return s.err;
-	}
-	*cpl = s.cpl;
-	return 0;
+	return iop_nvmf_sync_result(&s, c->broken, cpl);
 }
 
 /* ------------------------------------------------------------------------------ connections */
@@ -743,78 +725,54 @@ fail:
 	return rc;
 }
 
+/* "Send and wait" on one connection: the admin queue's for bring-up, an I/O queue's for its
+ * Connect. */
 static int
-ini_admin_send(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len,
-	       struct iop_nvme_cpl *cpl)
+ini_conn_send(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len,
+	      struct iop_nvme_cpl *cpl)
 {
 	return ini_sync_cmd(ctx, cmd, data, len, cpl);
 }
 
 static const struct iop_nvme_host_ops g_ini_host_ops = {
-	.admin = ini_admin_send,
+	.admin = ini_conn_send,
 };
 
+/* Keep alive: on whatever the admin connection is (a reconnect may replace it). */
+static int
+ini_ka_send(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len,
+	    struct iop_nvme_cpl *cpl)
+{
+	struct ini *ini = ctx;
+
+	return ini_sync_cmd(ini->admin, cmd, data, len, cpl);
+}
+
+/* A new admin connection (32 entries, 8 KiB transfers). */
+static int
+ini_admin_open(struct ini *ini, struct ini_conn **out)
+{
+	int rc = ini_conn_open(ini, 0, 32, 8192, out);
+
+	if (!rc) {
+		(*out)->icd_max = 8192; /* the spec guarantees 8 KiB of admin in-capsule data */
+	}
+	return rc;
+}
+
+/* In-capsule write bytes on an I/O queue: what IOCCSZ allows, capped by in_capsule (0: none). */
+static uint32_t
+ini_icd_max(const struct ini *ini)
+{
+	uint32_t icd = iop_nvmf_host_icd_max(&ini->ctrl);
+
+	if (ini->o.in_capsule && ini->o.in_capsule < icd) {
+		icd = (uint32_t)ini->o.in_capsule;
+	}
+	return icd;
+}
+
 static void ini_close(struct iop_initiator *base);
-
-/* Sends Keep Alive on the admin connection every KATO/2 until ini_close. */
-static void *
-ini_ka_main(void *arg)
-{
-	struct ini *ini = arg;
-
-	pthread_mutex_lock(&ini->admin_lock);
-	while (!ini->ka_stop) {
-		struct timespec ts;
-		struct iop_nvme_cmd cmd;
-		struct iop_nvme_cpl cpl;
-		int rc;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += ini->ka_period_ms / 1000;
-		ts.tv_nsec += (long)(ini->ka_period_ms % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		if (pthread_cond_timedwait(&ini->ka_cond, &ini->admin_lock, &ts) != ETIMEDOUT ||
-		    ini->ka_stop) {
-			continue;
-		}
-		iop_nvme_host_build_keep_alive(&cmd);
-		rc = ini_sync_cmd(ini->admin, &cmd, NULL, 0, &cpl);
-		if (rc || (cpl.status >> 1)) {
-			IOP_ERR("keep alive failed: %s", rc ? strerror(-rc) : "NVMe error status");
-			break;
-		}
-	}
-	pthread_mutex_unlock(&ini->admin_lock);
-	return NULL;
-}
-
-/* Ask the controller which KATO is in force (it may impose one) and keep it fed. */
-static void
-ini_ka_start(struct ini *ini)
-{
-	struct iop_nvme_cmd cmd;
-	struct iop_nvme_cpl cpl = {0};
-	uint32_t kato;
-
-	iop_nvme_host_build_get_features(&cmd, IOP_NVME_FEAT_KEEP_ALIVE_TIMER, 0);
-	if (ini_sync_cmd(ini->admin, &cmd, NULL, 0, &cpl) || (cpl.status >> 1)) {
-		kato = (uint32_t)ini->o.kato;
-	} else {
-		kato = cpl.cdw0;
-	}
-	if (!kato) {
-		return;
-	}
-	ini->ka_period_ms = IOP_MAX(kato / 2, 50u);
-	if (pthread_create(&ini->ka_thread, NULL, ini_ka_main, ini) == 0) {
-		ini->ka_running = true;
-	} else {
-		IOP_WARN("no keep-alive thread: the controller may drop us after %u ms", kato);
-	}
-}
 
 static int
 ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
@@ -828,8 +786,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	if (!ini) {
 		return -ENOMEM;
 	}
-	pthread_mutex_init(&ini->admin_lock, NULL);
-	pthread_cond_init(&ini->ka_cond, NULL);
+	iop_nvmf_ka_init(&ini->ka);
 	iop_opts_defaults(g_ini_opts, &ini->o);
 	if (iop_uri_parse(cfg->uri, &ini->u, err, sizeof(err))) {
 		IOP_ERR("%s", err);
@@ -858,18 +815,12 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 			goto fail;
 		}
 	}
-	rc = ini_conn_open(ini, 0, 32, 8192, &ini->admin);
+	rc = ini_admin_open(ini, &ini->admin);
 	if (rc) {
 		goto fail;
 	}
-	ini->admin->icd_max = 8192; /* the spec guarantees 8 KiB of admin in-capsule data */
-	hp.fabrics = true;
-	hp.subnqn = ini->u.path;
-	hp.hostnqn = ini->o.hostnqn;
-	hp.admin_qsize = 32;
-	hp.nr_io_queues = (uint16_t)IOP_MAX(cfg->nr_queues, 1u);
-	hp.kato_ms = (uint32_t)ini->o.kato;
-	hp.nsid = cfg->nsid;
+	iop_nvmf_host_params_init(&hp, ini->u.path, ini->o.hostnqn, cfg->nr_queues,
+				  (uint32_t)ini->o.kato, cfg->nsid);
 	ini->hp = hp;
 	rc = iop_nvme_host_bringup(&g_ini_host_ops, ini->admin, &hp, &ini->ctrl);
 	if (rc) {
@@ -883,7 +834,7 @@ ini_open(const struct iop_initiator_cfg *cfg, struct iop_initiator **out)
 	snprintf(ini->base.desc, sizeof(ini->base.desc), "nvmf-tcp %.30s:%d %.50s ns %u%s%s",
 		 ini->u.host, ini->u.port, ini->u.path, ini->ctrl.nsid,
 		 ini->admin->hdgst ? " hdgst" : "", ini->admin->ddgst ? " ddgst" : "");
-	ini_ka_start(ini);
+	iop_nvmf_ka_start(&ini->ka, "nvmf-tcp", ini_ka_send, ini, (uint32_t)ini->o.kato);
 	*out = &ini->base;
 	return 0;
 fail:
@@ -896,29 +847,15 @@ ini_close(struct iop_initiator *base)
 {
 	struct ini *ini = iop_container_of(base, struct ini, base);
 
-	if (ini->ka_running) {
-		pthread_mutex_lock(&ini->admin_lock);
-		ini->ka_stop = true;
-		pthread_cond_signal(&ini->ka_cond);
-		pthread_mutex_unlock(&ini->admin_lock);
-		pthread_join(ini->ka_thread, NULL);
-	}
+	iop_nvmf_ka_stop(&ini->ka);
 	if (ini->admin && !ini->admin->broken && ini->ctrl.cntlid) {
 		iop_nvme_host_shutdown(&g_ini_host_ops, ini->admin, &ini->ctrl);
 	}
 	ini_conn_free(ini->admin);
 	nvmf_tcp_pcap_close(ini->pcap);
 	iop_opts_free(g_ini_opts, &ini->o);
-	pthread_mutex_destroy(&ini->admin_lock);
-	pthread_cond_destroy(&ini->ka_cond);
+	iop_nvmf_ka_fini(&ini->ka);
 	free(ini);
-}
-
-static int
-ini_io_send(void *ctx, struct iop_nvme_cmd *cmd, void *data, uint32_t len,
-	    struct iop_nvme_cpl *cpl)
-{
-	return ini_sync_cmd(ctx, cmd, data, len, cpl);
 }
 
 static int
@@ -931,24 +868,16 @@ ini_queue_open(struct iop_initiator *base, unsigned int idx, unsigned int depth,
 	uint32_t qsize;
 	int rc;
 
-	if (idx >= ini->ctrl.nr_io_queues) {
-		IOP_ERR("I/O queue %u: the controller granted %u queues", idx + 1,
-			ini->ctrl.nr_io_queues);
-		return -EINVAL;
-	}
-	qsize = IOP_MIN(depth + 1, ini->ctrl.mqes);
-	if (qsize < depth + 1) {
-		IOP_WARN("queue depth %u capped to %u by MQES", depth, qsize - 1);
+	rc = iop_nvmf_host_io_qsize(&ini->ctrl, idx, depth, &qsize);
+	if (rc) {
+		return rc;
 	}
 	rc = ini_conn_open(ini, (uint16_t)(idx + 1), qsize - 1, max_xfer, &c);
 	if (rc) {
 		return rc;
 	}
-	c->icd_max = ini->ctrl.ioccsz > 64 ? ini->ctrl.ioccsz - 64 : 0;
-	if (ini->o.in_capsule && ini->o.in_capsule < c->icd_max) {
-		c->icd_max = (uint32_t)ini->o.in_capsule;
-	}
-	rc = iop_nvme_host_connect_io(ini_io_send, c, &ini->ctrl, (uint16_t)(idx + 1),
+	c->icd_max = ini_icd_max(ini);
+	rc = iop_nvme_host_connect_io(ini_conn_send, c, &ini->ctrl, (uint16_t)(idx + 1),
 				      (uint16_t)qsize);
 	if (rc) {
 		IOP_ERR("I/O queue %u: Connect failed: %s", idx + 1, strerror(-rc));
@@ -964,7 +893,7 @@ ini_queue_open(struct iop_initiator *base, unsigned int idx, unsigned int depth,
 
 /* Open and Connect a new connection for I/O queue qid; with redo, first bring the controller up
  * again on a new admin connection (the old one is gone, e.g. the target restarted). Called with
- * admin_lock held. */
+ * the admin lock (ini->ka.lock) held. */
 static int
 ini_reconnect_conn(struct ini *ini, uint16_t qid, unsigned int depth, bool redo,
 		   struct ini_conn **out)
@@ -976,11 +905,10 @@ ini_reconnect_conn(struct ini *ini, uint16_t qid, unsigned int depth, bool redo,
 		struct ini_conn *a = NULL;
 		struct iop_nvme_host_ctrlr ctrl;
 
-		rc = ini_conn_open(ini, 0, 32, 8192, &a);
+		rc = ini_admin_open(ini, &a);
 		if (rc) {
 			return rc;
 		}
-		a->icd_max = 8192;
 		rc = iop_nvme_host_bringup(&g_ini_host_ops, a, &ini->hp, &ctrl);
 		if (rc) {
 			ini_conn_free(a);
@@ -1000,11 +928,8 @@ ini_reconnect_conn(struct ini *ini, uint16_t qid, unsigned int depth, bool redo,
 	if (rc) {
 		return rc;
 	}
-	c->icd_max = ini->ctrl.ioccsz > 64 ? ini->ctrl.ioccsz - 64 : 0;
-	if (ini->o.in_capsule && ini->o.in_capsule < c->icd_max) {
-		c->icd_max = (uint32_t)ini->o.in_capsule;
-	}
-	rc = iop_nvme_host_connect_io(ini_io_send, c, &ini->ctrl, qid, (uint16_t)(depth + 1));
+	c->icd_max = ini_icd_max(ini);
+	rc = iop_nvme_host_connect_io(ini_conn_send, c, &ini->ctrl, qid, (uint16_t)(depth + 1));
 	if (rc) {
 		ini_conn_free(c);
 		return rc;
@@ -1053,13 +978,13 @@ ini_reconnect(struct ini_conn *c)
 		return c->broken;
 	}
 	c->retry_ns = now + 100000000ull; /* 100 ms between attempts */
-	pthread_mutex_lock(&ini->admin_lock);
+	pthread_mutex_lock(&ini->ka.lock);
 	rc = ini_reconnect_conn(ini, c->qid, c->depth, false, &nc);
 	if (rc) {
 		/* the controller itself is gone (target restarted): bring it up again */
 		rc = ini_reconnect_conn(ini, c->qid, c->depth, true, &nc);
 	}
-	pthread_mutex_unlock(&ini->admin_lock);
+	pthread_mutex_unlock(&ini->ka.lock);
 	if (rc) {
 		return -EAGAIN;
 	}

@@ -1104,39 +1104,10 @@ tgt_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 	no.max_queue_depth = (uint16_t)t->o.queue_depth;
 	no.in_capsule_data = (uint32_t)t->o.in_capsule;
 	no.kato_default_ms = (uint32_t)t->o.kato;
-	rc = iop_nvme_tgt_create(&no, &t->nvme);
+	rc = iop_nvme_tgt_setup_subsys(&no, u.path, t->o.allow_host, cfg->backends,
+				       cfg->nr_backends, &t->nvme, &t->ss);
 	if (rc) {
 		goto fail;
-	}
-	rc = iop_nvme_subsys_create(t->nvme, u.path, NULL, NULL, &t->ss);
-	if (rc) {
-		IOP_ERR("subsystem %s: %s", u.path, strerror(-rc));
-		goto fail;
-	}
-	if (t->o.allow_host) {
-		char *list = strdup(t->o.allow_host), *save = NULL;
-
-		rc = list ? 0 : -ENOMEM;
-		for (char *h = list ? strtok_r(list, "+", &save) : NULL; h && !rc;
-		     h = strtok_r(NULL, "+", &save)) {
-			rc = iop_nvme_subsys_add_host(t->ss, h);
-			if (rc) {
-				IOP_ERR("allow_host %s: %s", h, strerror(-rc));
-			}
-		}
-		free(list);
-		if (rc) {
-			goto fail;
-		}
-	} else {
-		iop_nvme_subsys_allow_any_host(t->ss, true);
-	}
-	for (unsigned int i = 0; i < cfg->nr_backends; i++) {
-		rc = iop_nvme_subsys_add_ns(t->ss, cfg->backends[i], i + 1, NULL);
-		if (rc) {
-			IOP_ERR("namespace %u: %s", i + 1, strerror(-rc));
-			goto fail;
-		}
 	}
 	if (cfg->trace_path) {
 		rc = nvmf_tcp_pcap_open(cfg->trace_path, &t->pcap);

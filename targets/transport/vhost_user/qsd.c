@@ -22,6 +22,17 @@ struct qsd_target {
 	char path[512];
 };
 
+/* Same option name and default as our vhost-user-blk back end, so both offer as many queues. */
+struct qsd_opts {
+	uint64_t queues;
+};
+
+static const struct iop_option g_qsd_opts[] = {
+	{"queues", NULL, IOP_OPT_UINT, offsetof(struct qsd_opts, queues), "4", 1, 32, NULL,
+	 "virtqueues the export offers (qemu-storage-daemon num-queues)"},
+	{NULL},
+};
+
 /* "null:size=1G" -> null-co of that size; "uring:path=F"/"aio:path=F" -> file F; else NULL. */
 static int
 qsd_blockdev(const struct iop_backend *be, char *buf, size_t len)
@@ -55,10 +66,16 @@ qsd_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 	struct qsd_target *q;
 	struct iop_uri u;
 	char err[256];
+	struct qsd_opts o = {0};
 	int n = 0;
 
 	if (iop_uri_parse(cfg->uri, &u, err, sizeof(err)) || !u.path[0]) {
 		IOP_ERR("%s: expected qsd-vhost-user-blk:///path/to/socket", cfg->uri);
+		return -EINVAL;
+	}
+	if (iop_opts_defaults(g_qsd_opts, &o) ||
+	    iop_opts_parse_kv(g_qsd_opts, &o, cfg->opts, err, sizeof(err))) {
+		IOP_ERR("qsd-vhost-user-blk: %s", err);
 		return -EINVAL;
 	}
 	if (cfg->nr_backends != 1) {
@@ -102,8 +119,8 @@ qsd_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 		unlink(q->path);
 	}
 	snprintf(q->export, sizeof(q->export),
-		 "type=vhost-user-blk,id=e0,node-name=n0,addr.type=unix,addr.path=%s,writable=%s",
-		 q->path, cfg->read_only ? "off" : "on");
+		 "type=vhost-user-blk,id=e0,node-name=n0,addr.type=unix,addr.path=%s,writable=%s,"
+		 "num-queues=%u", q->path, cfg->read_only ? "off" : "on", (unsigned int)o.queues);
 	q->argv[n++] = "qemu-storage-daemon";
 	q->argv[n++] = "--blockdev";
 	q->argv[n++] = q->blockdev;

@@ -140,6 +140,7 @@ struct vhu_tgt {
 	bool interrupt;
 	bool read_only;
 	unsigned int queues;      /* request queues (blk: all vrings; scsi: vrings - 2) */
+	uint64_t adaptive_ns;     /* interrupt mode: poll this long after work before sleeping */
 	unsigned int nvrings;     /* vrings a front end may use (cls->max_vrings) */
 	bool reactors_stopped;    /* destroy: waits run the data threads' passes themselves */
 	unsigned int nthreads;

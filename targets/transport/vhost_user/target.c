@@ -20,11 +20,15 @@
 
 struct vhu_opts {
 	uint64_t queues;
+	uint64_t adaptive_us;
 };
 
 static const struct iop_option vhu_opt_rows[] = {
 	{"queues", NULL, IOP_OPT_UINT, offsetof(struct vhu_opts, queues), "4", 1, 32, NULL,
 	 "request queues offered (blk: virtqueues; scsi: request virtqueues)"},
+	{"adaptive_us", NULL, IOP_OPT_UINT, offsetof(struct vhu_opts, adaptive_us), "32", 0, 10000,
+	 NULL, "interrupt mode: keep polling this long after the last request before sleeping "
+	 "(0: sleep at once, as the regression gate runs it for stable instruction counts)"},
 	{NULL},
 };
 
@@ -174,12 +178,10 @@ vhu_thread_poll_once(struct vhu_thread *th)
  * epoll_wait per slice for control messages and hotplug calls, not one per pass); after
  * VHU_IDLE_NS without a request, ask for kicks and let the reactor (always created in interrupt
  * mode) sleep in epoll until a kick, a message or a call arrives: an idle device costs no CPU.
- * Interrupt mode: the same with one pass at a time and a VHU_ADAPTIVE_NS window, as QEMU's
- * adaptive polling does.
+ * Interrupt mode: the same with one pass at a time and an adaptive_us window (default 32 us),
+ * as QEMU's adaptive polling does.
  */
 #define VHU_SPIN_NS 50000
-/* Interrupt mode: after the last request, keep polling this long before sleeping. */
-#define VHU_ADAPTIVE_NS 32000
 /* Polling mode: sleep (kicks on) only after this long without any request. */
 #define VHU_IDLE_NS 2000000
 
@@ -215,7 +217,7 @@ vhu_thread_poll(void *arg)
 		return 1; /* backend completions are polled, not signalled */
 	}
 	if (!th->kicks_on &&
-	    iop_now_ns() - th->last_work_ns < (t->interrupt ? VHU_ADAPTIVE_NS : VHU_IDLE_NS)) {
+	    iop_now_ns() - th->last_work_ns < (t->interrupt ? t->adaptive_ns : VHU_IDLE_NS)) {
 		return 1; /* keep polling: more requests tend to follow shortly */
 	}
 	th->kicks_on = true;
@@ -596,6 +598,7 @@ vhu_create(const struct iop_target_cfg *cfg, struct iop_target **out)
 	t->interrupt = cfg->interrupt;
 	t->read_only = cfg->read_only;
 	t->queues = (unsigned int)o.queues;
+	t->adaptive_ns = o.adaptive_us * 1000;
 	t->nthreads = IOP_MIN(cfg->nr_threads ? cfg->nr_threads : 1, VHU_MAX_THREADS);
 	for (unsigned int i = 0; i < cfg->nr_backends; i++) {
 		t->slots[i] = cfg->backends[i];
